@@ -1,0 +1,82 @@
+"""Load demo data: idempotent, so `make run` can call it every time."""
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from economy.catalog.models import Product, ProductType
+from economy.ledger import services as ledger
+from economy.ledger.models import Kind, Transaction
+
+User = get_user_model()
+
+PRODUCTS = [
+    ("Буст на день", ProductType.CONSUMABLE, 100, "Double experience for 24 hours."),
+    ("Премиум-статус", ProductType.PERMANENT, 500, "Premium status, forever."),
+    ("Health potion", ProductType.CONSUMABLE, 25, "Restores health at once."),
+    ("Extra life", ProductType.CONSUMABLE, 50, "One more try."),
+    ("Golden skin", ProductType.PERMANENT, 1200, "A golden look for your hero."),
+    ("Ad-free mode", ProductType.PERMANENT, 300, "No more ads."),
+]
+DEMO_PLAYER = "demo"
+DEMO_BALANCE = 1000
+ADMIN_USERNAME = "admin"
+
+
+class Command(BaseCommand):
+    help = (
+        "Create demo data: the sample products, a player 'demo' with a token and "
+        f"{DEMO_BALANCE} coins, and a staff superuser 'admin' with a generated password. "
+        "Safe to run again: nothing is created twice."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--token-only",
+            action="store_true",
+            help="Print only the demo player's token (for scripts: TOKEN=$(... --token-only)).",
+        )
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        created = 0
+        for name, type_, price, description in PRODUCTS:
+            _, was_created = Product.objects.get_or_create(
+                name=name, defaults={"type": type_, "price": price, "description": description}
+            )
+            created += was_created
+
+        player, player_created = User.objects.get_or_create(
+            username=DEMO_PLAYER, defaults={"email": "demo@example.com"}
+        )
+        player_password = None
+        if player_created:
+            player_password = secrets.token_urlsafe(9)
+            player.set_password(player_password)
+            player.save(update_fields=["password"])
+        if not Transaction.objects.filter(user=player, kind=Kind.ADJUSTMENT).exists():
+            ledger.grant_funds(user_id=player.pk, amount=DEMO_BALANCE, reason="Demo balance")
+        token, _ = Token.objects.get_or_create(user=player)
+
+        admin_password = None
+        if not User.objects.filter(username=ADMIN_USERNAME).exists():
+            admin_password = secrets.token_urlsafe(12)
+            User.objects.create_superuser(ADMIN_USERNAME, "admin@example.com", admin_password)
+
+        if options["token_only"]:
+            self.stdout.write(token.key)
+            return
+        self.stdout.write(f"Products created: {created} (catalog holds {Product.objects.count()}).")
+        self.stdout.write(f"Demo player '{DEMO_PLAYER}' (id {player.pk}) token: {token.key}")
+        if player_password:
+            self.stdout.write(f"Demo player password: {player_password} (shown once).")
+        if admin_password:
+            self.stdout.write(
+                f"Staff superuser '{ADMIN_USERNAME}' created; password: {admin_password} "
+                "(shown once; reset it with `manage.py changepassword admin`)."
+            )
+        else:
+            self.stdout.write(f"Staff superuser '{ADMIN_USERNAME}' already exists.")

@@ -1,0 +1,59 @@
+from django.contrib.auth import authenticate
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from economy.common.schema import AUTH_ERRORS, errors
+
+from .models import User
+from .permissions import IsSelfOrStaff
+from .serializers import TokenRequestSerializer, TokenSerializer, UserSerializer
+
+
+class TokenView(APIView):
+    """Exchange a username and password for an API token (the same token on every call)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer, **errors(400, 401, 405, 429)},
+        tags=["auth"],
+        auth=[],
+    )
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(request, **serializer.validated_data)
+        if user is None:
+            raise AuthenticationFailed("Unable to log in with the provided credentials.")
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key}, status=status.HTTP_200_OK)
+
+
+@extend_schema(tags=["users"])
+class UserViewSet(viewsets.GenericViewSet):
+    """Profiles with balance: a player reads its own; staff read anyone's."""
+
+    serializer_class = UserSerializer
+
+    def get_permissions(self):
+        if self.action == "retrieve":
+            return [IsAuthenticated(), IsSelfOrStaff()]
+        return [IsAuthenticated()]
+
+    @extend_schema(responses={200: UserSerializer, **errors(*AUTH_ERRORS)})
+    def me(self, request):
+        return Response(UserSerializer(request.user).data)
+
+    @extend_schema(responses={200: UserSerializer, **errors(*AUTH_ERRORS, 403, 404)})
+    def retrieve(self, request, user_id):
+        # The token lookup already loaded the caller: reading oneself costs no query.
+        user = request.user if user_id == request.user.pk else get_object_or_404(User, pk=user_id)
+        return Response(UserSerializer(user).data)

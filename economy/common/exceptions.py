@@ -1,0 +1,181 @@
+"""Domain errors and the one exception handler that gives every error the contract's shape:
+
+    {"error": {"code": "insufficient_funds", "message": "human sentence", "details": {...}}}
+"""
+
+import logging
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import DatabaseError
+from django.http import Http404
+from django_ratelimit.exceptions import Ratelimited
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import status
+from rest_framework.response import Response
+
+logger = logging.getLogger("economy.errors")
+
+
+class DomainError(Exception):
+    """A business rule said no. Services raise these; views never build HTTP errors by hand."""
+
+    status_code = status.HTTP_409_CONFLICT
+    code = "conflict"
+    message = "The request conflicts with the current state."
+
+    def __init__(self, message=None, **details):
+        self.message = message or self.message
+        self.details = details
+        super().__init__(self.message)
+
+
+class InsufficientFunds(DomainError):
+    code = "insufficient_funds"
+    message = "The balance does not cover this purchase."
+
+
+class AlreadyOwned(DomainError):
+    code = "already_owned"
+    message = "This permanent item is already owned."
+
+
+class ProductUnavailable(DomainError):
+    code = "product_unavailable"
+    message = "This product is not available for purchase."
+
+
+class NotInInventory(DomainError):
+    code = "not_in_inventory"
+    message = "The user does not hold this product."
+
+
+class InsufficientQuantity(DomainError):
+    code = "insufficient_quantity"
+    message = "The user does not hold that many units."
+
+
+class NotConsumable(DomainError):
+    code = "not_consumable"
+    message = "Only consumable items can be used."
+
+
+class NotRefundable(DomainError):
+    code = "not_refundable"
+    message = "This transaction cannot be refunded."
+
+
+class IdempotencyInProgress(DomainError):
+    code = "idempotency_in_progress"
+    message = "A request with this Idempotency-Key is still being processed; retry later."
+
+
+class IdempotencyKeyReused(DomainError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    code = "idempotency_key_reused"
+    message = "This Idempotency-Key was already used for a different request."
+
+
+class InvalidInput(DomainError):
+    """Input a service refuses (a bad amount from a command, say): 400 validation_error."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "validation_error"
+    message = "The request is not valid."
+
+
+class BadRequest(drf_exceptions.APIException):
+    """A 400 with its own code, for request-level problems (headers) rather than fields."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "bad_request"
+
+    def __init__(self, message, code):
+        super().__init__(detail=message, code=code)
+
+
+class ServiceUnavailable(drf_exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "A dependency is unavailable; try again shortly."
+    default_code = "unavailable"
+
+
+# DRF's own exceptions, mapped to the contract's codes.
+_DRF_CODES = {
+    drf_exceptions.ValidationError: ("validation_error", "The request is not valid."),
+    drf_exceptions.ParseError: ("validation_error", "The request body is not valid JSON."),
+    drf_exceptions.UnsupportedMediaType: ("validation_error", "Send the body as application/json."),
+    drf_exceptions.NotAuthenticated: ("not_authenticated", "Authentication credentials were not provided."),
+    drf_exceptions.AuthenticationFailed: ("not_authenticated", "Invalid token."),
+    drf_exceptions.PermissionDenied: ("permission_denied", "You may not perform this action."),
+    drf_exceptions.NotFound: ("not_found", "Not found."),
+    drf_exceptions.MethodNotAllowed: ("method_not_allowed", "Method not allowed."),
+    drf_exceptions.NotAcceptable: ("not_acceptable", "Cannot satisfy the Accept header."),
+    drf_exceptions.Throttled: ("rate_limited", "Too many requests."),
+}
+
+
+def error_body(code, message, details=None):
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def error_response(code, message, status_code, details=None, headers=None):
+    return Response(error_body(code, message, details), status=status_code, headers=headers)
+
+
+def _drf_error(exc):
+    for cls in type(exc).__mro__:
+        if cls in _DRF_CODES:
+            code, message = _DRF_CODES[cls]
+            break
+    else:
+        code = getattr(exc, "default_code", "error")
+        message = "The request failed."
+    detail = exc.detail
+    if isinstance(exc, drf_exceptions.ValidationError):
+        details = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+    elif isinstance(exc, BadRequest):
+        code = exc.get_codes()
+        message = str(detail)
+        details = {}
+    else:
+        message = str(detail) if detail else message
+        details = {}
+    return code, message, details
+
+
+def exception_handler(exc, context):
+    """DRF's EXCEPTION_HANDLER: every exception becomes the contract's error body."""
+    headers = {}
+    if isinstance(exc, DomainError):
+        return error_response(exc.code, exc.message, exc.status_code, exc.details)
+    if isinstance(exc, Ratelimited):
+        retry_after = getattr(exc, "retry_after", 60)
+        return error_response(
+            "rate_limited",
+            "Too many requests; slow down.",
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            {"retry_after": retry_after},
+            headers={"Retry-After": str(retry_after)},
+        )
+    if isinstance(exc, Http404 | ObjectDoesNotExist):
+        exc = drf_exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf_exceptions.PermissionDenied()
+    elif isinstance(exc, DatabaseError):
+        # Lock timeouts, a lost connection: the request changed nothing and can be retried.
+        logger.warning("database error answered with 503: %s", exc)
+        exc = ServiceUnavailable()
+
+    if isinstance(exc, drf_exceptions.APIException):
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+        code, message, details = _drf_error(exc)
+        return error_response(code, message, exc.status_code, details, headers=headers)
+
+    logger.exception("unhandled error", exc_info=exc)
+    return error_response(
+        "internal_error", "An unexpected error occurred.", status.HTTP_500_INTERNAL_SERVER_ERROR
+    )

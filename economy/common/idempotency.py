@@ -1,0 +1,127 @@
+"""Idempotency-Key handling for money-moving POSTs (contract section 3), written once.
+
+The key is claimed by a UNIQUE insert in the same database transaction as the effect, as the
+transaction's last statement. Whatever runs concurrently, a second effect cannot commit:
+
+- a duplicate that arrives after the first committed does the work, hits the UNIQUE
+  constraint, rolls everything back and replays the stored response;
+- a duplicate that arrives while the first is running waits on the first's row locks, then on
+  the key's index entry, and ends the same way; if the wait outlasts the database lock
+  timeout it gets 409 `idempotency_in_progress` and nothing is written.
+
+Stored: 2xx responses and 409 business refusals (those are outcomes: a replay must not turn a
+refused purchase into a successful one later). Not stored: validation and permission errors,
+which change nothing, so the key stays free to be used again.
+"""
+
+import functools
+import hashlib
+import json
+
+from django.db import IntegrityError, OperationalError, transaction
+from django.http import HttpResponse
+from rest_framework.renderers import JSONRenderer
+
+from .exceptions import (
+    BadRequest,
+    DomainError,
+    IdempotencyInProgress,
+    IdempotencyKeyReused,
+    exception_handler,
+)
+from .models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+MAX_KEY_LENGTH = 255
+
+
+def parse_key(request, *, required):
+    key = request.headers.get(HEADER)
+    if key is None or key == "":
+        if required:
+            raise BadRequest(f"The {HEADER} header is required.", "idempotency_key_missing")
+        return None
+    if len(key) > MAX_KEY_LENGTH or not all(" " <= ch <= "~" for ch in key):
+        raise BadRequest(
+            f"The {HEADER} header must be 1-{MAX_KEY_LENGTH} printable ASCII characters.",
+            "idempotency_key_invalid",
+        )
+    return key
+
+
+def fingerprint(request, kwargs):
+    """What makes two requests "the same": route parameters and the normalised JSON body."""
+    canonical = json.dumps(
+        {"params": kwargs, "body": request.data},
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _json_response(body, status):
+    return HttpResponse(bytes(body), status=status, content_type="application/json")
+
+
+def _replay(scope, request_fingerprint):
+    record = IdempotencyRecord.objects.filter(**scope).first()
+    if record is None:
+        raise IdempotencyInProgress()
+    if record.fingerprint != request_fingerprint:
+        raise IdempotencyKeyReused()
+    response = _json_response(record.response_body, record.status_code)
+    response[REPLAYED_HEADER] = "true"
+    return response
+
+
+def idempotent(*, required=False):
+    """Decorate a DRF handler (`def post(self, request, ...)`) whose effect must happen once."""
+
+    def decorator(handler):
+        @functools.wraps(handler)
+        def wrapper(view, request, *args, **kwargs):
+            key = parse_key(request, required=required)
+            if key is None:
+                return handler(view, request, *args, **kwargs)
+            scope = {
+                "actor_id": request.user.pk,
+                "route": f"{request.method} {request.resolver_match.route}",
+                "key": key,
+            }
+            request_fingerprint = fingerprint(request, kwargs)
+            claiming = False
+            try:
+                with transaction.atomic():
+                    try:
+                        response = handler(view, request, *args, **kwargs)
+                    except DomainError as exc:
+                        if exc.status_code != 409:
+                            raise
+                        response = exception_handler(exc, {})
+                    body = JSONRenderer().render(response.data)
+                    claiming = True
+                    IdempotencyRecord.objects.create(
+                        **scope,
+                        fingerprint=request_fingerprint,
+                        status_code=response.status_code,
+                        response_body=body,
+                    )
+            except IntegrityError:
+                if not claiming:
+                    raise
+                return _replay(scope, request_fingerprint)
+            except OperationalError:
+                if not claiming:
+                    raise
+                # The first request still holds the key: the lock timeout expired waiting for it.
+                raise IdempotencyInProgress() from None
+            # The first caller gets the very bytes a replay will return.
+            return _json_response(body, response.status_code)
+
+        wrapper.idempotency_required = required
+        return wrapper
+
+    return decorator
+

@@ -1,0 +1,62 @@
+"""OpenAPI pieces shared by every endpoint: the error body and the responses that carry it."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+ErrorSerializer = inline_serializer(
+    name="Error",
+    fields={
+        "error": inline_serializer(
+            name="ErrorBody",
+            fields={
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "details": serializers.DictField(),
+            },
+        )
+    },
+)
+
+_ERROR_CODES = {
+    400: "validation_error (details per field), idempotency_key_missing, idempotency_key_invalid",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "a business rule refused the request",
+    422: "idempotency_key_reused",
+    429: "rate_limited (with Retry-After)",
+    503: "unavailable",
+}
+
+
+def errors(*statuses, **codes):
+    """{status: OpenApiResponse} for the error statuses an endpoint can answer.
+
+    `codes` overrides a description, e.g. errors(409, **{"409": "insufficient_funds, ..."}).
+    """
+    return {
+        status: OpenApiResponse(
+            ErrorSerializer, description=codes.get(str(status), _ERROR_CODES[status])
+        )
+        for status in statuses
+    }
+
+
+# Every authenticated endpoint can answer these.
+AUTH_ERRORS = (401, 405, 429)
+
+def idempotency_key_header(*, required):
+    return OpenApiParameter(
+        name="Idempotency-Key",
+        type=OpenApiTypes.STR,
+        location=OpenApiParameter.HEADER,
+        required=required,
+        description=(
+            "1-255 printable ASCII characters, scoped to the caller and the route. Same key and "
+            "same request: the stored response is replayed byte for byte with "
+            "`Idempotent-Replayed: true` and nothing happens twice. Same key, other request: 422 "
+            "`idempotency_key_reused`. Kept ECONOMY_IDEMPOTENCY_TTL_HOURS (24 h)."
+        ),
+    )

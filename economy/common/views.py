@@ -1,0 +1,73 @@
+from django.db import connection
+from django.http import JsonResponse
+from django.views import defaults
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import cache as cache_helpers
+from .exceptions import error_body
+
+HealthSerializer = inline_serializer(
+    name="Health",
+    fields={
+        "status": serializers.CharField(),
+        "components": serializers.DictField(child=serializers.CharField(), required=False),
+    },
+)
+
+
+class HealthView(APIView):
+    """Liveness: the process answers. Touches neither the database nor the cache."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: HealthSerializer}, tags=["health"])
+    def get(self, request):
+        return Response({"status": "ok"})
+
+
+def _database_ok():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        return False
+
+
+class ReadinessView(APIView):
+    """Readiness: 200 when the database and the cache both answer, 503 with each state otherwise."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: HealthSerializer, 503: HealthSerializer}, tags=["health"])
+    def get(self, request):
+        components = {
+            "database": "ok" if _database_ok() else "down",
+            "cache": "ok" if cache_helpers.ping() else "down",
+        }
+        healthy = all(state == "ok" for state in components.values())
+        return Response(
+            {"status": "ok" if healthy else "unavailable", "components": components},
+            status=200 if healthy else 503,
+        )
+
+
+def not_found(request, exception=None):
+    """Django's 404 for URLs no view matched: the contract's shape under /api/, HTML elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("not_found", "No such endpoint."), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            error_body("internal_error", "An unexpected error occurred."), status=500
+        )
+    return defaults.server_error(request)

@@ -1,0 +1,55 @@
+"""The inventory cache: one MGET per read, a versioned entry per user, O(1) global reset.
+
+An entry is valid only while both tokens it was written under are current:
+- the global generation, replaced once a day (or by `reset_inventory_cache`): every entry of
+  every user goes stale at once, with no key scan;
+- the user's version, replaced on commit of anything that changes the inventory.
+
+The reader takes both tokens *before* it reads the database, so a write that commits during a
+cache miss replaces the version and the entry the reader then stores is already stale: a read
+after a write never sees the old inventory. Tokens are random, never reused, so an evicted
+token cannot make an old entry look valid again.
+"""
+
+import uuid
+
+from django.conf import settings
+
+from economy.common import cache as safe_cache
+
+GENERATION_KEY = "inventory:generation"
+
+
+def _entry_key(user_id):
+    return f"inventory:v1:{user_id}"
+
+
+def _version_key(user_id):
+    return f"inventory:version:{user_id}"
+
+
+def _new_token():
+    return uuid.uuid4().hex[:12]
+
+
+def get_or_build(user_id, build):
+    """The cached inventory of a user, or `build()` stored under the tokens read beforehand."""
+    entry_key, version_key = _entry_key(user_id), _version_key(user_id)
+    found = safe_cache.safe_get_many([GENERATION_KEY, version_key, entry_key])
+    tokens = (found.get(GENERATION_KEY), found.get(version_key))
+    entry = found.get(entry_key)
+    if entry is not None and entry[0] == tokens:
+        return entry[1]
+    data = build()
+    safe_cache.safe_set(entry_key, (tokens, data), settings.ECONOMY_INVENTORY_CACHE_TTL)
+    return data
+
+
+def invalidate(user_id):
+    """Make the user's cached inventory stale. Call it on commit, never before."""
+    safe_cache.safe_set(_version_key(user_id), _new_token(), None)
+
+
+def reset_all():
+    """Make every user's cached inventory stale at once, whatever the number of users."""
+    safe_cache.safe_set(GENERATION_KEY, _new_token(), None)

@@ -1,0 +1,36 @@
+from economy.catalog.models import ProductType
+
+from . import cache
+from .models import InventoryItem
+
+PRODUCT_FIELDS = ("id", "name", "description", "type", "price", "is_active")
+
+
+def _inventory_rows(user_id):
+    """The user's holdings, product details included, in one query whatever their number."""
+    rows = (
+        InventoryItem.objects.filter(user_id=user_id, quantity__gt=0)
+        .order_by("product_id")
+        .values(
+            "quantity",
+            "purchased_at",
+            "updated_at",
+            *(f"product__{field}" for field in PRODUCT_FIELDS),
+        )
+    )
+    consumables, permanents = [], []
+    for row in rows:
+        item = {
+            "product": {field: row[f"product__{field}"] for field in PRODUCT_FIELDS},
+            "quantity": row["quantity"],
+            "purchased_at": row["purchased_at"],
+            "updated_at": row["updated_at"],
+        }
+        is_consumable = item["product"]["type"] == ProductType.CONSUMABLE
+        (consumables if is_consumable else permanents).append(item)
+    return {"user_id": user_id, "consumables": consumables, "permanents": permanents}
+
+
+def inventory_for_user(*, user_id):
+    """The inventory as the API shows it: from the cache when it can, else one SQL query."""
+    return cache.get_or_build(user_id, lambda: _inventory_rows(user_id))

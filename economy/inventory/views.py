@@ -1,0 +1,89 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from economy.accounts.models import User
+from economy.accounts.permissions import IsSelfOrStaff, is_trusted
+from economy.common.idempotency import idempotent
+from economy.common.schema import AUTH_ERRORS, errors, idempotency_key_header
+
+from . import selectors, services
+from .serializers import (
+    InventorySerializer,
+    PurchaseRequestSerializer,
+    PurchaseSerializer,
+    QuantityRequestSerializer,
+    UseSerializer,
+)
+
+PURCHASE_REFUSALS = "insufficient_funds, already_owned, product_unavailable, idempotency_in_progress"
+USE_REFUSALS = "not_in_inventory, insufficient_quantity, not_consumable, idempotency_in_progress"
+
+
+def _acting_for(request, user_id):
+    """The player a purchase is for: the caller, or whoever staff or a trusted backend name."""
+    if user_id is None or user_id == request.user.pk:
+        return request.user.pk
+    if not is_trusted(request.user):
+        raise PermissionDenied("Only staff and trusted backends may act for another player.")
+    get_object_or_404(User.objects.only("id"), pk=user_id)
+    return user_id
+
+
+@extend_schema(tags=["inventory"])
+class ProductActionViewSet(viewsets.ViewSet):
+    """Buying and using products: the money paths of the game client."""
+
+    @extend_schema(
+        operation_id="products_purchase",
+        request=PurchaseRequestSerializer,
+        parameters=[idempotency_key_header(required=False)],
+        responses={
+            201: PurchaseSerializer,
+            **errors(*AUTH_ERRORS, 400, 403, 404, 409, 422, **{"409": PURCHASE_REFUSALS}),
+        },
+    )
+    @idempotent(required=False)
+    def purchase(self, request, product_id):
+        serializer = PurchaseRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.purchase_product(
+            user_id=_acting_for(request, serializer.validated_data.get("user_id")),
+            product_id=product_id,
+            quantity=serializer.validated_data["quantity"],
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+        )
+        return Response(PurchaseSerializer(result._asdict()).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        operation_id="products_use",
+        request=QuantityRequestSerializer,
+        parameters=[idempotency_key_header(required=False)],
+        responses={
+            200: UseSerializer,
+            **errors(*AUTH_ERRORS, 400, 404, 409, 422, **{"409": USE_REFUSALS}),
+        },
+    )
+    @idempotent(required=False)
+    def use(self, request, product_id):
+        serializer = QuantityRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        used = serializer.validated_data["quantity"]
+        left = services.use_product(user_id=request.user.pk, product_id=product_id, quantity=used)
+        return Response({"product_id": product_id, "used": used, "quantity_left": left})
+
+
+@extend_schema(tags=["inventory"])
+class InventoryViewSet(viewsets.ViewSet):
+    permission_classes = [IsAuthenticated, IsSelfOrStaff]
+
+    @extend_schema(
+        operation_id="users_inventory",
+        responses={200: InventorySerializer, **errors(*AUTH_ERRORS, 403)},
+    )
+    def retrieve(self, request, user_id):
+        """Consumables with their quantity and permanents, from the cache when it can."""
+        return Response(InventorySerializer(selectors.inventory_for_user(user_id=user_id)).data)

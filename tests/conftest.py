@@ -1,0 +1,75 @@
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from .factories import ProductFactory, StaffFactory, TokenFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+def client_for(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {TokenFactory(user=user).key}")
+    return client
+
+
+@pytest.fixture
+def make_client():
+    return client_for
+
+
+@pytest.fixture
+def player(db):
+    return UserFactory(funds=1000)
+
+
+@pytest.fixture
+def player_client(player):
+    return client_for(player)
+
+
+@pytest.fixture
+def staff(db):
+    return StaffFactory()
+
+
+@pytest.fixture
+def staff_client(staff):
+    return client_for(staff)
+
+
+@pytest.fixture
+def backend(db):
+    """A trusted backend: a service account holding accounts.add_funds."""
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(username="payments-backend")
+    user.user_permissions.add(Permission.objects.get(codename="add_funds"))
+    return user
+
+
+@pytest.fixture
+def backend_client(backend):
+    return client_for(backend)
+
+
+@pytest.fixture
+def product(db):
+    return ProductFactory(name="Буст на день", price=100)
+
+
+@pytest.fixture
+def permanent(db):
+    from .factories import PermanentProductFactory
+
+    return PermanentProductFactory(name="Премиум-статус", price=500)
