@@ -23,7 +23,9 @@ def main():
             connect_timeout=3,
         ).close()
     except Exception as exc:
-        sys.exit(f"PostgreSQL is unreachable at {parsed.hostname}:{parsed.port or 5432}: {str(exc).strip().splitlines()[0]}")
+        sys.exit(
+            f"PostgreSQL is unreachable at {parsed.hostname}:{parsed.port or 5432}: {str(exc).strip().splitlines()[0]}"
+        )
     try:
         redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
     except Exception as exc:

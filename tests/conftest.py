@@ -5,11 +5,19 @@ from rest_framework.test import APIClient
 from .factories import ProductFactory, StaffFactory, TokenFactory, UserFactory
 
 
+def clear_cache():
+    """Delete this run's keys only: other runs may share the Redis database."""
+    if hasattr(cache, "delete_pattern"):
+        cache.delete_pattern("*")
+    else:
+        cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """Settings for the test suite: PostgreSQL and Redis, fast password hashing."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import CACHES, DATABASES, env
 
@@ -10,8 +12,13 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" and not env
 
 # Tests open and close many connections from threads; do not keep them around.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# One test database per test run, so two runs on one machine never drop each other's.
+DATABASES["default"]["TEST"] = {
+    "NAME": env("TEST_DATABASE_NAME", default=f"test_economy_{os.getpid()}")
+}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="economy-test")
+# Likewise one key prefix per run: the suite clears only its own keys.
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default=f"economy-test-{os.getpid()}")
 CELERY_TASK_ALWAYS_EAGER = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

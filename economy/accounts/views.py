@@ -3,7 +3,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +13,14 @@ from economy.common.schema import AUTH_ERRORS, errors
 from .models import User
 from .permissions import IsSelfOrStaff
 from .serializers import TokenRequestSerializer, TokenSerializer, UserSerializer
+
+
+class InvalidCredentials(APIException):
+    # Not AuthenticationFailed: DRF turns that into 403 on a view without authenticators.
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_detail = "Unable to log in with the provided credentials."
+    default_code = "not_authenticated"
+    auth_header = "Token"
 
 
 class TokenView(APIView):
@@ -32,7 +40,7 @@ class TokenView(APIView):
         serializer.is_valid(raise_exception=True)
         user = authenticate(request, **serializer.validated_data)
         if user is None:
-            raise AuthenticationFailed("Unable to log in with the provided credentials.")
+            raise InvalidCredentials()
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key}, status=status.HTTP_200_OK)
 

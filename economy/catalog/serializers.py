@@ -6,5 +6,14 @@ from .models import Product
 class ProductSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
-        fields = ["id", "name", "description", "price", "type", "is_active", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "price",
+            "type",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields

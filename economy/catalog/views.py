@@ -9,7 +9,9 @@ from .serializers import ProductSerializer
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: ProductSerializer(many=True), **errors(*AUTH_ERRORS, 400, 404)}),
+    list=extend_schema(
+        responses={200: ProductSerializer(many=True), **errors(*AUTH_ERRORS, 400, 404)}
+    ),
     retrieve=extend_schema(responses={200: ProductSerializer, **errors(*AUTH_ERRORS, 404)}),
 )
 @extend_schema(tags=["products"])

@@ -1,6 +1,6 @@
 """Domain errors and the one exception handler that gives every error the contract's shape:
 
-    {"error": {"code": "insufficient_funds", "message": "human sentence", "details": {...}}}
+{"error": {"code": "insufficient_funds", "message": "human sentence", "details": {...}}}
 """
 
 import logging
@@ -105,7 +105,10 @@ _DRF_CODES = {
     drf_exceptions.ValidationError: ("validation_error", "The request is not valid."),
     drf_exceptions.ParseError: ("validation_error", "The request body is not valid JSON."),
     drf_exceptions.UnsupportedMediaType: ("validation_error", "Send the body as application/json."),
-    drf_exceptions.NotAuthenticated: ("not_authenticated", "Authentication credentials were not provided."),
+    drf_exceptions.NotAuthenticated: (
+        "not_authenticated",
+        "Authentication credentials were not provided.",
+    ),
     drf_exceptions.AuthenticationFailed: ("not_authenticated", "Invalid token."),
     drf_exceptions.PermissionDenied: ("permission_denied", "You may not perform this action."),
     drf_exceptions.NotFound: ("not_found", "Not found."),

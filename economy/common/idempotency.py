@@ -124,4 +124,3 @@ def idempotent(*, required=False):
         return wrapper
 
     return decorator
-

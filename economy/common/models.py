@@ -19,7 +19,9 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["actor", "route", "key"], name="idempotency_scope_unique")
+            models.UniqueConstraint(
+                fields=["actor", "route", "key"], name="idempotency_scope_unique"
+            )
         ]
 
     def __str__(self):

@@ -47,6 +47,7 @@ def errors(*statuses, **codes):
 # Every authenticated endpoint can answer these.
 AUTH_ERRORS = (401, 405, 429)
 
+
 def idempotency_key_header(*, required):
     return OpenApiParameter(
         name="Idempotency-Key",

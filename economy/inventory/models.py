@@ -18,11 +18,13 @@ class InventoryItem(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "product"], name="inventory_user_product_unique"),
+            models.UniqueConstraint(
+                fields=["user", "product"], name="inventory_user_product_unique"
+            ),
             models.CheckConstraint(
                 condition=models.Q(quantity__gte=0), name="inventory_quantity_gte_0"
             ),
         ]
 
     def __str__(self):
-        return f"{self.user} × {self.product} ({self.quantity})"
+        return f"{self.user}: {self.product} x{self.quantity}"

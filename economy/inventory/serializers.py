@@ -9,9 +9,10 @@ class QuantityRequestSerializer(serializers.Serializer):
     quantity = StrictIntegerField(required=False, default=1, min_value=1)
 
     def validate_quantity(self, value):
-        if value > settings.ECONOMY_MAX_PURCHASE_QUANTITY:
+        limit = settings.ECONOMY_MAX_PURCHASE_QUANTITY
+        if value > limit:
             raise serializers.ValidationError(
-                f"Ensure this value is less than or equal to {settings.ECONOMY_MAX_PURCHASE_QUANTITY}."
+                f"Ensure this value is less than or equal to {limit}."
             )
         return value
 

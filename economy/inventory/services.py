@@ -32,6 +32,7 @@ class PurchaseResult(NamedTuple):
     quantity_held: int
     balance: int
 
+
 # One statement that creates the row or adds to it, locking it either way. Portable to
 # PostgreSQL and SQLite (ON CONFLICT ... RETURNING).
 _UPSERT_SQL = f"""
@@ -159,12 +160,16 @@ def refund_purchase(*, transaction_id, reason, staff=None):
         raise InvalidInput("A reason is required.", reason=["This field is required."])
     purchase = Transaction.objects.get(pk=transaction_id)
     if purchase.kind != Kind.PURCHASE or purchase.status != Status.COMPLETED:
-        raise NotRefundable("Only a completed purchase can be refunded.", transaction_id=purchase.pk)
+        raise NotRefundable(
+            "Only a completed purchase can be refunded.", transaction_id=purchase.pk
+        )
     refusal = None
     with transaction.atomic(savepoint=False):
         ledger.lock_user(purchase.user_id)
         if purchase.refunds.filter(status=Status.COMPLETED).exists():
-            refusal = NotRefundable("This purchase was already refunded.", transaction_id=purchase.pk)
+            refusal = NotRefundable(
+                "This purchase was already refunded.", transaction_id=purchase.pk
+            )
         else:
             item = (
                 InventoryItem.objects.select_for_update()

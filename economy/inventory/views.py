@@ -19,7 +19,9 @@ from .serializers import (
     UseSerializer,
 )
 
-PURCHASE_REFUSALS = "insufficient_funds, already_owned, product_unavailable, idempotency_in_progress"
+PURCHASE_REFUSALS = (
+    "insufficient_funds, already_owned, product_unavailable, idempotency_in_progress"
+)
 USE_REFUSALS = "not_in_inventory, insufficient_quantity, not_consumable, idempotency_in_progress"
 
 

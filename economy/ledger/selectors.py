@@ -57,7 +57,9 @@ def users_with_ledger_balance(users=None):
         .annotate(total=LEDGER_SUM)
         .values("total")
     )
-    return users.annotate(ledger_total=Coalesce(Subquery(per_user), 0)).only("id", "username", "balance")
+    return users.annotate(ledger_total=Coalesce(Subquery(per_user), 0)).only(
+        "id", "username", "balance"
+    )
 
 
 def ledger_drift(users=None):

@@ -1,0 +1,79 @@
+import pytest
+
+from tests.factories import TokenFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_token_is_issued_for_valid_credentials(api_client):
+    user = UserFactory(username="alice")
+    response = api_client.post(
+        "/api/v1/auth/token",
+        {"username": "alice", "password": "correct horse battery staple"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["token"] == user.auth_token.key
+
+
+def test_token_is_refused_for_a_wrong_password(api_client):
+    UserFactory(username="alice")
+    response = api_client.post(
+        "/api/v1/auth/token", {"username": "alice", "password": "nope"}, format="json"
+    )
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_me_without_a_token_is_401(api_client):
+    response = api_client.get("/api/v1/users/me")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_me_with_a_bad_token_is_401(api_client):
+    api_client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    response = api_client.get("/api/v1/users/me")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_me_shows_the_profile_with_balance(player, player_client):
+    body = player_client.get("/api/v1/users/me").json()
+    assert body == {
+        "id": player.pk,
+        "username": player.username,
+        "email": player.email,
+        "balance": 1000,
+        "created_at": body["created_at"],
+    }
+
+
+def test_a_player_reads_its_own_profile_by_id(player, player_client):
+    assert player_client.get(f"/api/v1/users/{player.pk}").json()["id"] == player.pk
+
+
+def test_another_players_profile_is_403(player_client):
+    other = UserFactory()
+    response = player_client.get(f"/api/v1/users/{other.pk}")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"
+    assert "balance" not in response.content.decode()
+
+
+def test_staff_reads_any_profile(staff_client, player):
+    response = staff_client.get(f"/api/v1/users/{player.pk}")
+    assert response.status_code == 200
+    assert response.json()["balance"] == 1000
+
+
+def test_staff_reading_an_unknown_user_is_404(staff_client):
+    assert staff_client.get("/api/v1/users/999999").status_code == 404
+
+
+def test_token_is_stable_across_logins(api_client):
+    user = UserFactory(username="bob")
+    token = TokenFactory(user=user).key
+    body = {"username": "bob", "password": "correct horse battery staple"}
+    assert api_client.post("/api/v1/auth/token", body, format="json").json()["token"] == token

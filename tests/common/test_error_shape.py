@@ -1,0 +1,64 @@
+"""Every error, DRF's own included, has the contract's shape."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_error(response, status, code):
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "details"}
+    assert body["error"]["code"] == code
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert isinstance(body["error"]["details"], dict)
+    return body["error"]
+
+
+def test_400_validation_error_has_details_per_field(player_client, product):
+    error = assert_error(
+        player_client.post(
+            f"/api/v1/products/{product.pk}/purchase", {"quantity": 0}, format="json"
+        ),
+        400,
+        "validation_error",
+    )
+    assert "quantity" in error["details"]
+
+
+def test_400_for_a_body_that_is_not_json(player_client, product):
+    response = player_client.post(
+        f"/api/v1/products/{product.pk}/purchase", "{not json", content_type="application/json"
+    )
+    assert_error(response, 400, "validation_error")
+
+
+def test_401_without_credentials(api_client):
+    assert_error(api_client.get("/api/v1/products"), 401, "not_authenticated")
+
+
+def test_403_on_another_users_data(player_client, staff):
+    assert_error(player_client.get(f"/api/v1/users/{staff.pk}"), 403, "permission_denied")
+
+
+def test_404_for_an_unknown_product(player_client):
+    assert_error(player_client.get("/api/v1/products/424242"), 404, "not_found")
+
+
+def test_404_for_an_unknown_api_route(player_client, settings):
+    settings.DEBUG = False
+    assert_error(player_client.get("/api/v1/no-such-thing"), 404, "not_found")
+
+
+def test_405_for_a_wrong_method(player_client):
+    assert_error(player_client.delete("/api/v1/products"), 405, "method_not_allowed")
+
+
+def test_415_for_a_body_that_is_not_json_content(player_client, product):
+    response = player_client.post(
+        f"/api/v1/products/{product.pk}/purchase",
+        "quantity=1",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert_error(response, 415, "validation_error")

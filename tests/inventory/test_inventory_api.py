@@ -1,0 +1,118 @@
+import pytest
+
+from tests.common.test_health import CLOSED_PORT_CACHE
+from tests.factories import PermanentProductFactory, ProductFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def inventory(client, user):
+    return client.get(f"/api/v1/users/{user.pk}/inventory")
+
+
+def buy(client, product, quantity=1):
+    response = client.post(
+        f"/api/v1/products/{product.pk}/purchase", {"quantity": quantity}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    return response
+
+
+def test_inventory_groups_consumables_with_quantity_and_lists_permanents(
+    player, player_client, product, permanent
+):
+    buy(player_client, product, 2)
+    buy(player_client, product, 1)
+    buy(player_client, permanent)
+    body = inventory(player_client, player).json()
+    assert body["user_id"] == player.pk
+    [consumable] = body["consumables"]
+    assert consumable["quantity"] == 3
+    assert consumable["product"] == {
+        "id": product.pk,
+        "name": "Буст на день",
+        "description": product.description,
+        "type": "consumable",
+        "price": 100,
+        "is_active": True,
+    }
+    [owned] = body["permanents"]
+    assert owned["product"]["id"] == permanent.pk and "purchased_at" in owned
+
+
+def test_inventory_of_another_player_is_403(player_client):
+    other = UserFactory()
+    response = inventory(player_client, other)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"
+
+
+def test_staff_reads_any_inventory(staff_client, player):
+    assert inventory(staff_client, player).status_code == 200
+
+
+def test_a_miss_costs_one_query_however_many_items_and_a_hit_costs_none(
+    make_client, django_assert_num_queries
+):
+    player = UserFactory(funds=100_000)
+    client = make_client(player)
+    for product in ProductFactory.create_batch(12) + PermanentProductFactory.create_batch(6):
+        buy(client, product)
+    client.force_authenticate(player)  # take the token lookup out of the count
+    with django_assert_num_queries(1):
+        miss = inventory(client, player).json()
+    assert len(miss["consumables"]) == 12 and len(miss["permanents"]) == 6
+    with django_assert_num_queries(0):
+        hit = inventory(client, player).json()
+    assert hit == miss
+
+
+# on_commit callbacks run only when a transaction really commits.
+@pytest.mark.django_db(transaction=True)
+def test_a_read_right_after_a_purchase_is_never_stale(player, player_client, product, permanent):
+    buy(player_client, product)
+    assert inventory(player_client, player).json()["permanents"] == []  # warm the cache
+    buy(player_client, permanent)
+    buy(player_client, product)
+    body = inventory(player_client, player).json()
+    assert [p["product"]["id"] for p in body["permanents"]] == [permanent.pk]
+    assert body["consumables"][0]["quantity"] == 2
+
+
+# on_commit callbacks run only when a transaction really commits.
+@pytest.mark.django_db(transaction=True)
+def test_a_read_right_after_a_use_is_never_stale(player, player_client, product):
+    buy(player_client, product, 2)
+    inventory(player_client, player)
+    player_client.post(f"/api/v1/products/{product.pk}/use", {}, format="json")
+    assert inventory(player_client, player).json()["consumables"][0]["quantity"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_purchase_leaves_the_cache_valid(
+    player, player_client, permanent, django_assert_num_queries
+):
+    buy(player_client, permanent)
+    inventory(player_client, player)
+    assert (
+        player_client.post(
+            f"/api/v1/products/{permanent.pk}/purchase", {}, format="json"
+        ).status_code
+        == 409
+    )
+    player_client.force_authenticate(player)
+    with django_assert_num_queries(0):
+        inventory(player_client, player)
+
+
+def test_with_redis_unreachable_inventory_is_served_and_writes_succeed(
+    player, player_client, product, settings
+):
+    settings.CACHES = CLOSED_PORT_CACHE
+    buy(player_client, product, 2)
+    assert inventory(player_client, player).json()["consumables"][0]["quantity"] == 2
+    assert (
+        player_client.post(f"/api/v1/products/{product.pk}/use", {}, format="json").status_code
+        == 200
+    )
+    assert inventory(player_client, player).json()["consumables"][0]["quantity"] == 1

@@ -1,0 +1,160 @@
+import pytest
+
+from economy.inventory.models import InventoryItem
+from economy.ledger.models import Kind, Status, Transaction
+from tests.factories import PermanentProductFactory, ProductFactory, UserFactory
+from tests.helpers import assert_ledger_consistent
+
+pytestmark = pytest.mark.django_db
+
+
+def purchase(client, product, **body):
+    return client.post(f"/api/v1/products/{product.pk}/purchase", body, format="json")
+
+
+def test_purchase_debits_adds_to_inventory_and_writes_a_completed_row(
+    player, player_client, product
+):
+    response = purchase(player_client, product, quantity=3)
+    assert response.status_code == 201
+    body = response.json()
+    assert body["balance"] == 700 and body["quantity_held"] == 3
+    assert body["transaction"]["kind"] == "purchase"
+    assert (body["transaction"]["amount"], body["transaction"]["unit_price"]) == (300, 100)
+    player.refresh_from_db()
+    assert player.balance == 700
+    assert InventoryItem.objects.get(user=player, product=product).quantity == 3
+    row = Transaction.objects.get(user=player, kind=Kind.PURCHASE)
+    assert (row.status, row.amount, row.quantity, row.unit_price) == (Status.COMPLETED, 300, 3, 100)
+    assert_ledger_consistent()
+
+
+def test_consumables_stack(player, player_client, product):
+    purchase(player_client, product, quantity=2)
+    purchase(player_client, product)
+    assert InventoryItem.objects.get(user=player, product=product).quantity == 3
+
+
+def test_quantity_defaults_to_one(player, player_client, product):
+    assert purchase(player_client, product).json()["quantity_held"] == 1
+
+
+def test_second_purchase_of_permanent_is_409_already_owned(player, player_client, permanent):
+    assert purchase(player_client, permanent).status_code == 201
+    response = purchase(player_client, permanent)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "already_owned"
+    player.refresh_from_db()
+    assert player.balance == 500
+    assert InventoryItem.objects.get(user=player, product=permanent).quantity == 1
+    failed = Transaction.objects.get(user=player, status=Status.FAILED)
+    assert failed.failure_reason == "already_owned"
+    assert_ledger_consistent()
+
+
+def test_permanent_bought_several_at_once_is_400(player, player_client, permanent):
+    response = purchase(player_client, permanent, quantity=2)
+    assert response.status_code == 400
+    assert "quantity" in response.json()["error"]["details"]
+    assert not Transaction.objects.filter(kind=Kind.PURCHASE).exists()
+
+
+def test_inactive_product_is_409_product_unavailable(player, player_client):
+    product = ProductFactory(is_active=False)
+    response = purchase(player_client, product)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "product_unavailable"
+    player.refresh_from_db()
+    assert player.balance == 1000
+    assert not InventoryItem.objects.exists()
+
+
+def test_insufficient_funds_is_409_with_a_failed_row_and_nothing_else(player, player_client):
+    expensive = PermanentProductFactory(price=1001)
+    response = purchase(player_client, expensive)
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "insufficient_funds"
+    assert error["details"] == {"balance": 1000, "price": 1001}
+    player.refresh_from_db()
+    assert player.balance == 1000
+    assert not InventoryItem.objects.exists()
+    failed = Transaction.objects.get(user=player, kind=Kind.PURCHASE)
+    assert (failed.status, failed.failure_reason, failed.amount) == (
+        Status.FAILED,
+        "insufficient_funds",
+        1001,
+    )
+    assert_ledger_consistent()
+
+
+def test_exact_balance_can_be_spent_to_zero(player, player_client):
+    product = ProductFactory(price=250)
+    assert purchase(player_client, product, quantity=4).json()["balance"] == 0
+    assert purchase(player_client, product).json()["error"]["code"] == "insufficient_funds"
+
+
+def test_unknown_product_is_404_and_changes_nothing(player, player_client):
+    response = player_client.post("/api/v1/products/987654/purchase", {}, format="json")
+    assert response.status_code == 404
+    assert not Transaction.objects.filter(kind=Kind.PURCHASE).exists()
+
+
+@pytest.mark.parametrize("quantity", [0, -1, "2", 1.5, True, None, 10**30, 1001, [1], {"n": 1}])
+def test_bad_quantities_are_400_and_change_nothing(player, player_client, product, quantity):
+    response = purchase(player_client, product, quantity=quantity)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+    player.refresh_from_db()
+    assert player.balance == 1000
+    assert not Transaction.objects.filter(kind=Kind.PURCHASE).exists()
+
+
+def test_player_cannot_buy_for_someone_else(player, player_client, product):
+    other = UserFactory(funds=1000)
+    response = purchase(player_client, product, user_id=other.pk)
+    assert response.status_code == 403
+    other.refresh_from_db()
+    assert other.balance == 1000
+    assert not InventoryItem.objects.exists()
+
+
+def test_a_trusted_backend_buys_for_a_player(backend_client, player, product):
+    response = purchase(backend_client, product, user_id=player.pk, quantity=2)
+    assert response.status_code == 201
+    player.refresh_from_db()
+    assert player.balance == 800
+    assert InventoryItem.objects.get(user=player).quantity == 2
+
+
+def test_read_only_fields_in_the_body_are_ignored(player, player_client, product):
+    response = purchase(player_client, product, price=1, balance=10**6, status="failed")
+    assert response.status_code == 201
+    assert response.json()["transaction"]["amount"] == 100
+    player.refresh_from_db()
+    assert player.balance == 900
+
+
+def test_a_price_change_never_alters_past_rows(player, player_client, product):
+    purchase(player_client, product)
+    product.price = 999
+    product.save()
+    row = Transaction.objects.get(user=player, kind=Kind.PURCHASE)
+    assert (row.unit_price, row.amount) == (100, 100)
+
+
+def test_purchase_costs_at_most_10_queries_whatever_the_inventory_holds(
+    make_client, product, django_assert_max_num_queries
+):
+    player_client = make_client(UserFactory(funds=100_000))
+    for other in ProductFactory.create_batch(30):
+        purchase(player_client, other)
+    PermanentProductFactory.create_batch(5)
+    with django_assert_max_num_queries(10):
+        assert purchase(player_client, product).status_code == 201
+    headers = {"HTTP_IDEMPOTENCY_KEY": "counted"}
+    with django_assert_max_num_queries(10):
+        response = player_client.post(
+            f"/api/v1/products/{product.pk}/purchase", {}, format="json", **headers
+        )
+        assert response.status_code == 201
