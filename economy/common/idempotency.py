@@ -18,8 +18,10 @@ import functools
 import hashlib
 import json
 
+from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.http import HttpResponse
+from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
 from .exceptions import (
@@ -48,6 +50,11 @@ def parse_key(request, *, required):
             "idempotency_key_invalid",
         )
     return key
+
+
+def _is_lock_timeout(exc):
+    # PostgreSQL's lock_not_available; SQLite serialises writers and never gets here.
+    return getattr(exc.__cause__, "sqlstate", None) == "55P03"
 
 
 def fingerprint(request, kwargs):
@@ -112,15 +119,32 @@ def idempotent(*, required=False):
                 if not claiming:
                     raise
                 return _replay(scope, request_fingerprint)
-            except OperationalError:
-                if not claiming:
+            except OperationalError as exc:
+                if not (claiming and _is_lock_timeout(exc)):
                     raise
                 # The first request still holds the key: the lock timeout expired waiting for it.
                 raise IdempotencyInProgress() from None
             # The first caller gets the very bytes a replay will return.
             return _json_response(body, response.status_code)
 
-        wrapper.idempotency_required = required
         return wrapper
 
     return decorator
+
+
+def purge_expired_keys(*, now=None, batch_size=1000):
+    """Delete idempotency records older than settings.ECONOMY_IDEMPOTENCY_TTL; return how many.
+
+    In batches of `batch_size` (each its own short statement, on the created_at index), so a
+    large backlog never holds one long lock on the table. Idempotent: a second run finds
+    nothing to delete. Once its record is gone a key may be used again, as a new request.
+    """
+    cutoff = (now or timezone.now()) - settings.ECONOMY_IDEMPOTENCY_TTL
+    expired = IdempotencyRecord.objects.filter(created_at__lt=cutoff).order_by("created_at")
+    deleted = 0
+    while True:
+        batch = list(expired.values_list("pk", flat=True)[:batch_size])
+        if not batch:
+            return deleted
+        count, _ = IdempotencyRecord.objects.filter(pk__in=batch).delete()
+        deleted += count

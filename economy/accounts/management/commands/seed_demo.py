@@ -3,6 +3,7 @@
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from rest_framework.authtoken.models import Token
@@ -22,6 +23,7 @@ PRODUCTS = [
     ("Ad-free mode", ProductType.PERMANENT, 300, "No more ads."),
 ]
 DEMO_PLAYER = "demo"
+DEMO_BACKEND = "payments-demo"
 DEMO_BALANCE = 1000
 ADMIN_USERNAME = "admin"
 
@@ -29,7 +31,8 @@ ADMIN_USERNAME = "admin"
 class Command(BaseCommand):
     help = (
         "Create demo data: the sample products, a player 'demo' with a token and "
-        f"{DEMO_BALANCE} coins, and a staff superuser 'admin' with a generated password. "
+        f"{DEMO_BALANCE} coins, a payments backend 'payments-demo' that may add funds, "
+        "and a staff superuser 'admin' with a generated password. "
         "Safe to run again: nothing is created twice."
     )
 
@@ -38,6 +41,11 @@ class Command(BaseCommand):
             "--token-only",
             action="store_true",
             help="Print only the demo player's token (for scripts: TOKEN=$(... --token-only)).",
+        )
+        parser.add_argument(
+            "--backend-token-only",
+            action="store_true",
+            help="Print only the demo payments backend's token (it may add funds).",
         )
 
     @transaction.atomic
@@ -61,16 +69,21 @@ class Command(BaseCommand):
             ledger.grant_funds(user_id=player.pk, amount=DEMO_BALANCE, reason="Demo balance")
         token, _ = Token.objects.get_or_create(user=player)
 
+        backend, _ = User.objects.get_or_create(username=DEMO_BACKEND)
+        backend.user_permissions.add(Permission.objects.get(codename="add_funds"))
+        backend_token, _ = Token.objects.get_or_create(user=backend)
+
         admin_password = None
         if not User.objects.filter(username=ADMIN_USERNAME).exists():
             admin_password = secrets.token_urlsafe(12)
             User.objects.create_superuser(ADMIN_USERNAME, "admin@example.com", admin_password)
 
-        if options["token_only"]:
-            self.stdout.write(token.key)
+        if options["token_only"] or options["backend_token_only"]:
+            self.stdout.write(token.key if options["token_only"] else backend_token.key)
             return
         self.stdout.write(f"Products created: {created} (catalog holds {Product.objects.count()}).")
         self.stdout.write(f"Demo player '{DEMO_PLAYER}' (id {player.pk}) token: {token.key}")
+        self.stdout.write(f"Demo payments backend '{DEMO_BACKEND}' token: {backend_token.key}")
         if player_password:
             self.stdout.write(f"Demo player password: {player_password} (shown once).")
         if admin_password:
