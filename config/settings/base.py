@@ -12,8 +12,9 @@ import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
+# Configuration comes from the process environment only (docker compose passes its .env
+# file in as environment); a stray .env in the checkout never changes `make run`.
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me")
 DEBUG = env.bool("DEBUG", default=False)
@@ -183,6 +184,23 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_ENABLE_UTC = True
+# Every task of the service is idempotent, so a task is acknowledged only once it has run and
+# handed back to the queue when its worker dies mid-way: it runs again rather than never.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# With late acks a worker reserves one message at a time, so a crash strands at most one.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis redelivers an unacknowledged message after this long; longer than any task runs.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
+CELERY_RESULT_EXPIRES = timedelta(days=1)
+# The worker logs through Django's LOGGING (JSON lines in production), not Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # --- The economy ----------------------------------------------------------------------------
@@ -190,9 +208,21 @@ ECONOMY_MAX_DEPOSIT = env.int("ECONOMY_MAX_DEPOSIT", default=100_000)
 ECONOMY_MAX_PURCHASE_QUANTITY = env.int("ECONOMY_MAX_PURCHASE_QUANTITY", default=1_000)
 ECONOMY_INVENTORY_CACHE_TTL = env.int("ECONOMY_INVENTORY_CACHE_TTL", default=300)
 ECONOMY_POPULAR_CACHE_TTL = env.int("ECONOMY_POPULAR_CACHE_TTL", default=3600)
-ECONOMY_IDEMPOTENCY_TTL = timedelta(
-    hours=env.float("ECONOMY_IDEMPOTENCY_TTL_HOURS", default=24)
-)
+ECONOMY_IDEMPOTENCY_TTL = timedelta(hours=env.float("ECONOMY_IDEMPOTENCY_TTL_HOURS", default=24))
+
+# --- Rate limits (django-ratelimit, counted in the default cache) ------------------------------
+# Per user on purchase, use and add-funds; per client IP on token login. "N/m", "N/h", "N/10s".
+ECONOMY_RATE_LIMIT_WRITES = env("ECONOMY_RATE_LIMIT_WRITES", default="60/m")
+ECONOMY_RATE_LIMIT_LOGIN = env("ECONOMY_RATE_LIMIT_LOGIN", default="10/m")
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+# A cache outage lets requests through: it must never block players.
+RATELIMIT_FAIL_OPEN = True
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_CACHE_PREFIX = "rl:"
+# Reverse proxies in front of the service that append to X-Forwarded-For (0: none, the
+# client is REMOTE_ADDR). Set it behind a proxy, or every login shares the proxy's address.
+ECONOMY_TRUSTED_PROXIES = env.int("ECONOMY_TRUSTED_PROXIES", default=0)
+RATELIMIT_IP_META_KEY = "economy.common.ratelimit.client_ip"
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

@@ -16,6 +16,11 @@ except ImproperlyConfigured as exc:
     raise ImproperlyConfigured(f"Production settings: {exc}") from exc
 if not SECRET_KEY.strip():
     raise ImproperlyConfigured("Production settings: SECRET_KEY is empty.")
+if SECRET_KEY.startswith(("change-me", "dev-only-")):
+    raise ImproperlyConfigured(
+        "Production settings: SECRET_KEY is still the placeholder; set a long random one "
+        "(python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Production settings: ALLOWED_HOSTS is empty.")
 # Without these the service would quietly fall back to SQLite, a per-process cache and eager
@@ -51,3 +56,5 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # One JSON object per line, each with the request id, for the log collector.
 LOG_JSON = env.bool("LOG_JSON", default=True)
 LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_JSON else "plain"
+# Celery workers and beat log through the handlers above (JSON) instead of their own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

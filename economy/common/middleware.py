@@ -21,6 +21,7 @@ class RequestIdMiddleware:
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _VALID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
         token = _request_id.set(request_id)
         try:
             response = self.get_response(request)
@@ -32,5 +33,10 @@ class RequestIdMiddleware:
 
 class RequestIdLogFilter(logging.Filter):
     def filter(self, record):
-        record.request_id = _request_id.get()
+        request_id = _request_id.get()
+        if request_id == "-":
+            # django.request logs 4xx/5xx after the middleware has returned; it passes the
+            # request along, which carries the id.
+            request_id = getattr(getattr(record, "request", None), "request_id", "-")
+        record.request_id = request_id
         return True

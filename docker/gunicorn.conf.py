@@ -1,0 +1,121 @@
+"""Gunicorn settings for the web role, every knob overridable from the environment.
+
+    gunicorn --config docker/gunicorn.conf.py config.wsgi:application
+
+Access lines go to stdout and gunicorn's own messages to stderr. With LOG_JSON on (the
+production default) both are one JSON object per line, like the application's logs, and
+every access line carries the request id the application put in X-Request-ID.
+"""
+
+import datetime
+import json
+import os
+
+from gunicorn import glogging
+
+
+def _env_int(name, default):
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def _env_bool(name, default):
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    return value in {"1", "true", "yes", "on"}
+
+
+def _cpu_count():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+# --- Server socket --------------------------------------------------------------------------
+bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+backlog = _env_int("GUNICORN_BACKLOG", 2048)
+
+# --- Workers --------------------------------------------------------------------------------
+# The classic 2 x CPU + 1, capped: the host's CPU count is not the container's CPU quota, and
+# every worker holds its own database connections.
+workers = _env_int(
+    "WEB_CONCURRENCY", min(2 * _cpu_count() + 1, _env_int("GUNICORN_MAX_WORKERS", 8))
+)
+threads = _env_int("GUNICORN_THREADS", 1)  # > 1 switches gunicorn to the gthread worker
+timeout = _env_int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
+# Recycle workers now and then so a slow leak never becomes an outage; the jitter keeps them
+# from all restarting at once.
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+# Heartbeat files on a tmpfs: a container's overlay filesystem can stall the workers.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
+proc_name = "economy-web"
+
+# The runtime control socket would live under $HOME, which the container user cannot write.
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+
+# --- Proxy ----------------------------------------------------------------------------------
+# The web container is reached only through the reverse proxy on the compose network, so the
+# proxy's X-Forwarded-* headers are trusted from any address there. Narrow it (a comma
+# separated list of addresses) when the port is reachable from elsewhere.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
+
+# --- Logging --------------------------------------------------------------------------------
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = (
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms '
+    "request_id=%({x-request-id}o)s"
+)
+
+
+class JsonLogger(glogging.Logger):
+    """Gunicorn's logger writing JSON lines, with the response's X-Request-ID on access lines."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        from pythonjsonlogger.json import JsonFormatter
+
+        formatter = JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+        for handler in self.error_log.handlers:
+            if getattr(handler, "_gunicorn", False):
+                handler.setFormatter(formatter)
+
+    def access(self, resp, req, environ, request_time):
+        if not self.access_log_enabled:
+            return
+        try:
+            atoms = self.atoms(resp, req, environ, request_time)
+            line = {
+                "time": datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds"),
+                "level": "INFO",
+                "logger": "gunicorn.access",
+                "request_id": atoms.get("{x-request-id}o", "-"),
+                "method": atoms["m"],
+                "path": atoms["U"],
+                "query": atoms["q"] or "",
+                "status": int(atoms["s"]),
+                "bytes": atoms["B"] or 0,
+                "duration_ms": atoms["M"],
+                "remote_addr": atoms["h"],
+                "forwarded_for": atoms.get("{x-forwarded-for}i", "-"),
+                "user_agent": atoms["a"],
+                "referer": atoms["f"],
+            }
+            self.access_log.info(json.dumps(line, default=str))
+        except Exception:
+            self.error_log.exception("Could not write the access log line")
+
+
+if _env_bool("LOG_JSON", True):
+    logger_class = JsonLogger

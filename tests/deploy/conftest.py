@@ -1,0 +1,57 @@
+"""Fixtures for the deployment tests: they run the real scripts in subprocesses, with the
+production settings, against the local PostgreSQL and Redis that `make test` points at."""
+
+import os
+import secrets
+import uuid
+
+import pytest
+
+from .support import DEFAULT_REDIS_URL, VENV_BIN, connect, database_url, with_dbname
+
+
+@pytest.fixture
+def production_env(tmp_path):
+    """The environment of a production container, on this machine.
+
+    PATH starts with the venv's bin/ so `python`, `gunicorn` and `celery` resolve as they do in
+    the image; static files go to a temporary STATIC_ROOT, never into the work tree.
+    """
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        # Nothing of the test run's own configuration leaks into the "container".
+        if not key.startswith(("DJANGO_", "PYTEST_", "CACHE_KEY_PREFIX", "TEST_DATABASE"))
+    }
+    env.update(
+        PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="economy.example.com,127.0.0.1,localhost",
+        CSRF_TRUSTED_ORIGINS="https://economy.example.com",
+        DATABASE_URL=database_url(),
+        REDIS_URL=os.environ.get("REDIS_URL", DEFAULT_REDIS_URL),
+        CACHE_KEY_PREFIX=f"economy-deploy-test-{os.getpid()}",
+        STATIC_ROOT=str(tmp_path / "static"),
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+@pytest.fixture
+def scratch_database():
+    """A fresh, empty database on the local server; its URL. Dropped afterwards."""
+    base = database_url()
+    name = f"economy_deploy_{uuid.uuid4().hex[:12]}"
+    admin_url = with_dbname(base, "postgres")
+    with connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield with_dbname(base, name)
+    finally:
+        with connect(admin_url, autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            )
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
