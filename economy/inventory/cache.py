@@ -1,11 +1,12 @@
 """The inventory cache: one MGET per read, a versioned entry per user, O(1) global reset.
 
-An entry is valid only while both tokens it was written under are current:
+An entry is valid only while the three tokens it was written under are current:
 - the global generation, replaced once a day (or by `reset_inventory_cache`): every entry of
   every user goes stale at once, with no key scan;
+- the catalog's version, replaced on commit of a product change (entries show product details);
 - the user's version, replaced on commit of anything that changes the inventory.
 
-The reader takes both tokens *before* it reads the database, so a write that commits during a
+The reader takes the tokens *before* it reads the database, so a write that commits during a
 cache miss replaces the version and the entry the reader then stores is already stale: a read
 after a write never sees the old inventory. Tokens are random, never reused, so an evicted
 token cannot make an old entry look valid again.
@@ -15,6 +16,7 @@ import uuid
 
 from django.conf import settings
 
+from economy.catalog.cache import VERSION_KEY as CATALOG_VERSION_KEY
 from economy.common import cache as safe_cache
 
 GENERATION_KEY = "inventory:generation"
@@ -35,8 +37,8 @@ def _new_token():
 def get_or_build(user_id, build):
     """The cached inventory of a user, or `build()` stored under the tokens read beforehand."""
     entry_key, version_key = _entry_key(user_id), _version_key(user_id)
-    found = safe_cache.safe_get_many([GENERATION_KEY, version_key, entry_key])
-    tokens = (found.get(GENERATION_KEY), found.get(version_key))
+    found = safe_cache.safe_get_many([GENERATION_KEY, CATALOG_VERSION_KEY, version_key, entry_key])
+    tokens = (found.get(GENERATION_KEY), found.get(CATALOG_VERSION_KEY), found.get(version_key))
     entry = found.get(entry_key)
     if entry is not None and entry[0] == tokens:
         return entry[1]

@@ -1,9 +1,13 @@
+from rest_framework.fields import DateTimeField
+
 from economy.catalog.models import ProductType
 
 from . import cache
 from .models import InventoryItem
 
 PRODUCT_FIELDS = ("id", "name", "description", "type", "price", "is_active")
+# The API's datetime format, applied once when the entry is built: a cache hit is sent as is.
+_datetime = DateTimeField().to_representation
 
 
 def _inventory_rows(user_id):
@@ -22,15 +26,18 @@ def _inventory_rows(user_id):
     for row in rows:
         item = {
             "product": {field: row[f"product__{field}"] for field in PRODUCT_FIELDS},
-            "quantity": row["quantity"],
-            "purchased_at": row["purchased_at"],
-            "updated_at": row["updated_at"],
+            "purchased_at": _datetime(row["purchased_at"]),
         }
-        is_consumable = item["product"]["type"] == ProductType.CONSUMABLE
-        (consumables if is_consumable else permanents).append(item)
+        if item["product"]["type"] == ProductType.CONSUMABLE:
+            item["quantity"] = row["quantity"]
+            item["updated_at"] = _datetime(row["updated_at"])
+            consumables.append(item)
+        else:
+            permanents.append(item)
     return {"user_id": user_id, "consumables": consumables, "permanents": permanents}
 
 
 def inventory_for_user(*, user_id):
-    """The inventory as the API shows it: from the cache when it can, else one SQL query."""
+    """The inventory as the API shows it (InventorySerializer's shape, ready to render): from
+    the cache when it can, else one SQL query."""
     return cache.get_or_build(user_id, lambda: _inventory_rows(user_id))

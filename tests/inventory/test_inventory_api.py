@@ -116,3 +116,17 @@ def test_with_redis_unreachable_inventory_is_served_and_writes_succeed(
         == 200
     )
     assert inventory(player_client, player).json()["consumables"][0]["quantity"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_product_change_in_the_catalog_reaches_cached_inventories(player, player_client, product):
+    from economy.catalog import services as catalog
+
+    buy(player_client, product)
+    inventory(player_client, player)  # warm
+    catalog.set_products_active(product_ids=[product.pk], is_active=False)
+    product.refresh_from_db()
+    product.name = "Буст на неделю"
+    catalog.save_product(product=product)
+    [item] = inventory(player_client, player).json()["consumables"]
+    assert (item["product"]["name"], item["product"]["is_active"]) == ("Буст на неделю", False)

@@ -1,0 +1,26 @@
+from django.contrib import admin
+
+from .models import IdempotencyRecord
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(admin.ModelAdmin):
+    """Read-only: support can see which keys a client used and what they answered."""
+
+    list_display = ("key", "route", "actor", "status_code", "created_at")
+    list_filter = ("status_code",)
+    date_hierarchy = "created_at"
+    search_fields = ("=key", "actor__username", "route")
+    list_select_related = ("actor",)
+    exclude = ("response_body",)
+    readonly_fields = ("actor", "route", "key", "fingerprint", "status_code", "created_at")
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

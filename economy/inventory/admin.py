@@ -1,0 +1,24 @@
+from django.contrib import admin
+
+from .models import InventoryItem
+
+
+@admin.register(InventoryItem)
+class InventoryItemAdmin(admin.ModelAdmin):
+    """Read-only: inventories change through purchases, uses and refunds only."""
+
+    list_display = ("user", "product", "quantity", "purchased_at", "updated_at")
+    list_filter = ("product__type",)
+    search_fields = ("user__username", "user__email", "product__name")
+    list_select_related = ("user", "product")
+    readonly_fields = ("user", "product", "quantity", "purchased_at", "updated_at")
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,158 @@
+"""The back office in a real browser: headless Chromium (Debian's package) through Selenium,
+against pytest-django's live server (which serves the admin's static files).
+
+Skipped, with the reason, only where Chromium or chromedriver is not installed
+(`scripts/install_test_deps.sh` installs both)."""
+
+import os
+import urllib.request
+
+import pytest
+
+from economy.catalog.models import Product
+from economy.ledger.models import Kind, Transaction
+from tests.backoffice.conftest import CONTENT_MANAGERS, SUPPORT, staff_in
+from tests.factories import UserFactory
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
+WAIT = 20
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser(tmp_path):
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
+    if missing:
+        pytest.skip(f"no {' / '.join(missing)}: run scripts/install_test_deps.sh (as root)")
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    # The system binary and driver, given explicitly: Selenium Manager never downloads one.
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,1000",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(WAIT)
+    yield driver
+    driver.quit()
+
+
+class AdminPage:
+    """The few gestures the scenario needs, each waiting for the next page to load."""
+
+    def __init__(self, driver, base_url):
+        self.driver, self.base_url = driver, base_url
+
+    def find(self, css):
+        from selenium.webdriver.common.by import By
+
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def open(self, path):
+        self.driver.get(f"{self.base_url}{path}")
+
+    def submit(self, css):
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        page = self.find("body")
+        self.find(css).click()
+        WebDriverWait(self.driver, WAIT).until(expected_conditions.staleness_of(page))
+
+    def type(self, css, text):
+        field = self.find(css)
+        field.clear()
+        field.send_keys(str(text))
+
+    def choose(self, css, value):
+        from selenium.webdriver.support.ui import Select
+
+        Select(self.find(css)).select_by_value(value)
+
+    def log_in(self, username):
+        self.driver.delete_all_cookies()
+        self.open("/admin/login/?next=/admin/")
+        self.type("#id_username", username)
+        self.type("#id_password", PASSWORD)
+        self.submit("input[type=submit]")
+        assert self.driver.current_url == f"{self.base_url}/admin/", self.text()
+
+    def text(self):
+        return self.find("body").text
+
+    def messages(self):
+        return self.find("ul.messagelist").text
+
+
+def test_content_manager_then_support_in_the_admin(browser, live_server):
+    admin = AdminPage(browser, live_server.url)
+    carol = staff_in(CONTENT_MANAGERS, username="carol")
+    sam = staff_in(SUPPORT, username="sam")
+    player = UserFactory(username="pat", funds=100)
+
+    # The admin's static files are served, and the stylesheet applies.
+    with urllib.request.urlopen(f"{live_server.url}/static/admin/css/base.css") as response:  # noqa: S310
+        assert response.status == 200
+    admin.log_in(carol.username)
+    header = browser.execute_script(
+        "return getComputedStyle(document.getElementById('header')).backgroundColor"
+    )
+    assert header not in ("", "transparent", "rgba(0, 0, 0, 0)")
+
+    # A content manager creates a product; a price of 0 is a form error first.
+    admin.open("/admin/catalog/product/add/")
+    admin.type("#id_name", "Dragon egg")
+    admin.type("#id_description", "Hatches in three days.")
+    admin.choose("#id_type", "permanent")
+    admin.type("#id_price", 0)
+    browser.execute_script("document.getElementById('id_price').removeAttribute('min')")
+    admin.submit("input[name=_save]")
+    assert "The price must be greater than 0." in admin.text()
+    assert not Product.objects.filter(name="Dragon egg").exists()
+    admin.type("#id_price", 750)
+    admin.submit("input[name=_save]")
+    assert "was added successfully" in admin.messages()
+    egg = Product.objects.get(name="Dragon egg")
+    assert (egg.type, egg.price, egg.is_active) == ("permanent", 750, True)
+
+    # ...then deactivates it with the bulk action.
+    admin.open("/admin/catalog/product/?q=Dragon")
+    admin.find(f"input[name=_selected_action][value='{egg.pk}']").click()
+    admin.choose("select[name=action]", "deactivate")
+    admin.submit("button[name=index]")
+    assert "1 product(s) deactivated." in admin.messages()
+    egg.refresh_from_db()
+    assert egg.is_active is False
+
+    # Support grants funds to a player, with a reason.
+    admin.log_in(sam.username)
+    admin.open(f"/admin/accounts/user/{player.pk}/change/")
+    admin.submit("a.grant-funds-link")
+    admin.type("#id_amount", 250)
+    admin.type("#id_reason", "Compensation for ticket 4711")
+    admin.submit("input[name=grant]")
+    assert "Granted 250 to pat: balance is now 350" in admin.messages()
+    player.refresh_from_db()
+    assert player.balance == 350
+    grant = Transaction.objects.filter(user=player).first()
+    assert (grant.kind, grant.amount, grant.reason, grant.created_by) == (
+        Kind.ADJUSTMENT,
+        250,
+        "Compensation for ticket 4711",
+        sam,
+    )

@@ -1,0 +1,66 @@
+import json
+
+import pytest
+from django.core.management.base import CommandError
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from economy.accounts.models import User
+from tests.backoffice.commands import run, run_process
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_creates_a_trusted_backend_that_can_add_funds_with_its_token():
+    out = run("create_service_account", "payments")
+
+    account = User.objects.get(username="payments")
+    token = Token.objects.get(user=account).key
+    assert out.splitlines() == [
+        f"Service account 'payments' created (id {account.pk}).",
+        f"Token (shown once): {token}",
+    ]
+    assert not account.has_usable_password()
+    assert not account.is_staff
+    assert account.has_perm("accounts.add_funds")
+
+    player = UserFactory()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    response = client.post(
+        f"/api/v1/users/{player.pk}/add-funds",
+        {"amount": 10},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="first-topup",
+    )
+    assert response.status_code == 201, response.content
+    player.refresh_from_db()
+    assert player.balance == 10
+
+
+def test_json_output():
+    data = json.loads(run("create_service_account", "game-server", "--json"))
+    account = User.objects.get(username="game-server")
+    assert data == {"id": account.pk, "username": "game-server", "token": account.auth_token.key}
+
+
+def test_an_existing_name_is_refused_and_no_new_token_is_shown():
+    UserFactory(username="payments")
+    with pytest.raises(CommandError, match="A user named 'payments' already exists"):
+        run("create_service_account", "payments")
+    assert not Token.objects.exists()
+
+
+def test_an_invalid_name_is_refused():
+    with pytest.raises(CommandError, match="Invalid name 'no spaces please'"):
+        run("create_service_account", "no spaces please")
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_exit_status():
+    assert run_process("create_service_account", "payments").returncode == 0
+    again = run_process("create_service_account", "payments")
+    assert again.returncode == 1
+    assert again.stderr.strip() == "CommandError: A user named 'payments' already exists."

@@ -1,0 +1,97 @@
+import json
+
+import pytest
+from django.core.management.base import CommandError
+
+from economy.ledger.models import Kind, Transaction
+from tests.backoffice.commands import run, run_process
+from tests.factories import StaffFactory, UserFactory
+from tests.helpers import assert_ledger_consistent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("how", ["id", "username", "email"])
+def test_grant_funds_finds_the_user_by_id_username_or_email(how):
+    player = UserFactory(username="alice", email="Alice@Example.com")
+    identifier = {"id": str(player.pk), "username": "alice", "email": "alice@example.com"}[how]
+
+    out = run("grant_funds", identifier, "150", "--reason", "Lost item refund")
+
+    row = Transaction.objects.get(user=player)
+    assert (row.kind, row.amount, row.reason) == (Kind.ADJUSTMENT, 150, "Lost item refund")
+    assert out.strip() == (
+        f"Granted 150 to alice (id {player.pk}): balance 150, transaction #{row.pk}."
+    )
+    assert_ledger_consistent()
+
+
+def test_grant_funds_records_the_staff_member_and_prints_json():
+    player, staff = UserFactory(funds=10), StaffFactory(username="sam")
+
+    out = run(
+        "grant_funds", player.username, "5", "--reason", "Goodwill", "--staff", "sam", "--json"
+    )
+
+    row = Transaction.objects.filter(user=player).first()
+    assert row.created_by == staff
+    assert json.loads(out) == {
+        "user_id": player.pk,
+        "username": player.username,
+        "transaction_id": row.pk,
+        "amount": 5,
+        "balance": 15,
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nobody", "10", "--reason", "x"], "No user matches 'nobody'"),
+        (["{user}", "ten", "--reason", "x"], "The amount must be an integer."),
+        (["{user}", "0", "--reason", "x"], "The amount must be between 1 and 100000."),
+        (["{user}", "100001", "--reason", "x"], "The amount must be between 1 and 100000."),
+        (["{user}", "10", "--reason", "  "], "A reason is required."),
+        (["{user}", "10", "--reason", "x", "--staff", "ghost"], "No user matches 'ghost'"),
+    ],
+)
+def test_grant_funds_refuses_with_one_clear_message(args, message):
+    player = UserFactory()
+    args = [arg.format(user=player.username) for arg in args]
+
+    with pytest.raises(CommandError, match=message):
+        run("grant_funds", *args)
+    assert not Transaction.objects.exists()
+
+
+def test_the_reason_is_mandatory():
+    player = UserFactory()
+    with pytest.raises(CommandError, match="--reason"):
+        run("grant_funds", player.username, "10")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_exit_status_is_0_on_success_and_1_with_one_line_on_error():
+    player = UserFactory(username="alice")
+
+    ok = run_process("grant_funds", "alice", "20", "--reason", "Support ticket 7")
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("Granted 20 to alice")
+
+    refused = run_process("grant_funds", "alice", "-3", "--reason", "Support ticket 7")
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == "CommandError: The amount must be between 1 and 100000."
+
+    player.refresh_from_db()
+    assert player.balance == 20
+
+
+def test_help_describes_the_command():
+    from django.core.management import load_command_class
+
+    parser = load_command_class("economy.ledger", "grant_funds").create_parser(
+        "manage.py", "grant_funds"
+    )
+    text = parser.format_help()
+    assert "--reason" in text
+    assert "adjustment" in text
