@@ -20,6 +20,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Likewise one key prefix per run: the suite clears only its own keys.
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default=f"economy-test-{os.getpid()}")
 CELERY_TASK_ALWAYS_EAGER = True
+# Off for the suite, whose clients fire requests far faster than a player; the rate limit
+# tests (tests/ratelimit) turn it on with the `settings` fixture.
+RATELIMIT_ENABLE = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -8,7 +8,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from economy.common.schema import AUTH_ERRORS, errors
+from economy.common.ratelimit import rate_limit
+from economy.common.schema import AUTH_ERRORS, RETRY_AFTER_HEADER, errors
 
 from .models import User
 from .permissions import IsSelfOrStaff
@@ -31,10 +32,13 @@ class TokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
+        parameters=[RETRY_AFTER_HEADER],
         responses={200: TokenSerializer, **errors(400, 401, 405, 429)},
         tags=["auth"],
         auth=[],
     )
+    # Per client IP: password guessing is slowed whichever usernames it tries.
+    @rate_limit(group="login", key="ip", rate_setting="ECONOMY_RATE_LIMIT_LOGIN")
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -61,3 +61,13 @@ def idempotency_key_header(*, required):
             "`idempotency_key_reused`. Kept ECONOMY_IDEMPOTENCY_TTL_HOURS (24 h)."
         ),
     )
+
+
+# Answered with every 429 `rate_limited`.
+RETRY_AFTER_HEADER = OpenApiParameter(
+    name="Retry-After",
+    type=OpenApiTypes.INT,
+    location=OpenApiParameter.HEADER,
+    response=[429],
+    description="Seconds until the caller's rate-limit window resets.",
+)

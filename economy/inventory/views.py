@@ -8,7 +8,8 @@ from rest_framework.response import Response
 from economy.accounts.models import User
 from economy.accounts.permissions import IsSelfOrStaff, is_trusted
 from economy.common.idempotency import idempotent
-from economy.common.schema import AUTH_ERRORS, errors, idempotency_key_header
+from economy.common.ratelimit import rate_limit
+from economy.common.schema import AUTH_ERRORS, RETRY_AFTER_HEADER, errors, idempotency_key_header
 
 from . import selectors, services
 from .serializers import (
@@ -35,6 +36,20 @@ def _acting_for(request, user_id):
     return user_id
 
 
+def _buyer_key(group, request):
+    """Purchases count against the caller. Staff and trusted backends acting for players are
+    counted per player, so a game server buying for everyone is not one shared budget; a
+    player naming someone else is still counted as itself (and refused with 403)."""
+    data = request.data
+    target = data.get("user_id") if isinstance(data, dict) else None
+    acting_for_other = (
+        isinstance(target, int) and not isinstance(target, bool) and target != request.user.pk
+    )
+    if acting_for_other and is_trusted(request.user):
+        return f"{request.user.pk}:{target}"
+    return str(request.user.pk)
+
+
 @extend_schema(tags=["inventory"])
 class ProductActionViewSet(viewsets.ViewSet):
     """Buying and using products: the money paths of the game client."""
@@ -42,12 +57,13 @@ class ProductActionViewSet(viewsets.ViewSet):
     @extend_schema(
         operation_id="products_purchase",
         request=PurchaseRequestSerializer,
-        parameters=[idempotency_key_header(required=False)],
+        parameters=[idempotency_key_header(required=False), RETRY_AFTER_HEADER],
         responses={
             201: PurchaseSerializer,
             **errors(*AUTH_ERRORS, 400, 403, 404, 409, 422, **{"409": PURCHASE_REFUSALS}),
         },
     )
+    @rate_limit(group="purchase", key=_buyer_key, rate_setting="ECONOMY_RATE_LIMIT_WRITES")
     @idempotent(required=False)
     def purchase(self, request, product_id):
         serializer = PurchaseRequestSerializer(data=request.data)
@@ -63,12 +79,13 @@ class ProductActionViewSet(viewsets.ViewSet):
     @extend_schema(
         operation_id="products_use",
         request=QuantityRequestSerializer,
-        parameters=[idempotency_key_header(required=False)],
+        parameters=[idempotency_key_header(required=False), RETRY_AFTER_HEADER],
         responses={
             200: UseSerializer,
             **errors(*AUTH_ERRORS, 400, 404, 409, 422, **{"409": USE_REFUSALS}),
         },
     )
+    @rate_limit(group="use", key="user", rate_setting="ECONOMY_RATE_LIMIT_WRITES")
     @idempotent(required=False)
     def use(self, request, product_id):
         serializer = QuantityRequestSerializer(data=request.data)
@@ -84,8 +101,8 @@ class InventoryViewSet(viewsets.ViewSet):
 
     @extend_schema(
         operation_id="users_inventory",
-        responses={200: InventorySerializer, **errors(*AUTH_ERRORS, 403)},
+        responses={200: InventorySerializer, **errors(*AUTH_ERRORS, 403, 404)},
     )
     def retrieve(self, request, user_id):
         """Consumables with their quantity and permanents, from the cache when it can."""
-        return Response(InventorySerializer(selectors.inventory_for_user(user_id=user_id)).data)
+        return Response(selectors.inventory_for_user(user_id=user_id))

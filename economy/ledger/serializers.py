@@ -1,13 +1,17 @@
 from django.conf import settings
 from rest_framework import serializers
 
+from economy.catalog.models import ProductType
 from economy.common.serializers import StrictIntegerField
 
+from . import analytics
 from .models import Transaction
 
 
 class TransactionSerializer(serializers.ModelSerializer):
-    product_name = serializers.CharField(source="product.name", read_only=True, default=None)
+    product_name = serializers.CharField(
+        source="product.name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Transaction
@@ -42,3 +46,39 @@ class AddFundsRequestSerializer(serializers.Serializer):
 class BalanceChangeSerializer(serializers.Serializer):
     transaction = TransactionSerializer()
     balance = serializers.IntegerField()
+
+
+class PopularProductsQuerySerializer(serializers.Serializer):
+    """Query parameters of GET /analytics/popular-products."""
+
+    days = serializers.IntegerField(
+        required=False,
+        default=analytics.DEFAULT_DAYS,
+        min_value=1,
+        max_value=analytics.MAX_DAYS,
+        help_text="The window: completed purchases of the last `days` days (1-90, default 7).",
+    )
+    limit = serializers.IntegerField(
+        required=False,
+        default=analytics.DEFAULT_LIMIT,
+        min_value=1,
+        max_value=analytics.MAX_LIMIT,
+        help_text="How many products to return (1-50, default 5).",
+    )
+
+
+class PopularProductSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    name = serializers.CharField()
+    type = serializers.ChoiceField(choices=ProductType.choices)
+    purchases = serializers.IntegerField(help_text="Completed purchases in the window.")
+    units = serializers.IntegerField(help_text="Units bought by those purchases.")
+
+
+class PopularProductsSerializer(serializers.Serializer):
+    days = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    results = PopularProductSerializer(
+        many=True,
+        help_text="Most purchases first; ties by units bought, then by product id.",
+    )

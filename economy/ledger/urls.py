@@ -13,4 +13,9 @@ urlpatterns = [
         views.TransactionListView.as_view(),
         name="user-transactions",
     ),
+    path(
+        "analytics/popular-products",
+        views.PopularProductsView.as_view(),
+        name="analytics-popular-products",
+    ),
 ]

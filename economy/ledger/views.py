@@ -4,18 +4,37 @@ from rest_framework import generics, status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from economy.accounts.permissions import CanAddFunds, IsSelfOrStaff
 from economy.common.idempotency import idempotent
 from economy.common.pagination import NewestFirstCursorPagination
-from economy.common.schema import AUTH_ERRORS, errors, idempotency_key_header
+from economy.common.ratelimit import rate_limit
+from economy.common.schema import (
+    AUTH_ERRORS,
+    RETRY_AFTER_HEADER,
+    errors,
+    idempotency_key_header,
+)
 
-from . import selectors, services
+from . import analytics, selectors, services
 from .filters import TransactionFilter
 from .models import Transaction
-from .serializers import AddFundsRequestSerializer, BalanceChangeSerializer, TransactionSerializer
+from .serializers import (
+    AddFundsRequestSerializer,
+    BalanceChangeSerializer,
+    PopularProductsQuerySerializer,
+    PopularProductsSerializer,
+    TransactionSerializer,
+)
 
 User = get_user_model()
+
+
+def _backend_and_player(group, request):
+    # Counted per (caller, credited player): the payments backend credits every player, so
+    # one budget for the caller alone would cap all the game's top-ups at the rate.
+    return f"{request.user.pk}:{request.parser_context['kwargs'].get('user_id')}"
 
 
 @extend_schema(tags=["ledger"])
@@ -27,11 +46,14 @@ class AddFundsViewSet(viewsets.ViewSet):
     @extend_schema(
         operation_id="users_add_funds",
         request=AddFundsRequestSerializer,
-        parameters=[idempotency_key_header(required=True)],
+        parameters=[idempotency_key_header(required=True), RETRY_AFTER_HEADER],
         responses={
             201: BalanceChangeSerializer,
             **errors(*AUTH_ERRORS, 400, 403, 404, 409, 422, **{"409": "idempotency_in_progress"}),
         },
+    )
+    @rate_limit(
+        group="add-funds", key=_backend_and_player, rate_setting="ECONOMY_RATE_LIMIT_WRITES"
     )
     @idempotent(required=True)
     def create(self, request, user_id):
@@ -53,7 +75,7 @@ class AddFundsViewSet(viewsets.ViewSet):
 
 @extend_schema(
     tags=["ledger"],
-    responses={200: TransactionSerializer(many=True), **errors(*AUTH_ERRORS, 400, 403)},
+    responses={200: TransactionSerializer(many=True), **errors(*AUTH_ERRORS, 400, 403, 404)},
 )
 class TransactionListView(generics.ListAPIView):
     """A user's ledger, newest first, cursor-paginated, filtered by `kind` and `status`."""
@@ -67,3 +89,24 @@ class TransactionListView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user_id
             return Transaction.objects.none()
         return selectors.transactions_for_user(user_id=self.kwargs["user_id"])
+
+
+@extend_schema(tags=["analytics"])
+class PopularProductsView(APIView):
+    """Top products by completed purchases in the last `days` days, cached for an hour."""
+
+    @extend_schema(
+        operation_id="analytics_popular_products",
+        parameters=[PopularProductsQuerySerializer],
+        responses={200: PopularProductsSerializer, **errors(*AUTH_ERRORS, 400)},
+    )
+    def get(self, request):
+        """Ranked by number of completed purchases, ties by units bought, then by product id.
+        Only products still on sale are listed. Figures may be up to an hour old."""
+        query = PopularProductsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        days, limit = query.validated_data["days"], query.validated_data["limit"]
+        results = analytics.popular_products(days=days, limit=limit)
+        return Response(
+            PopularProductsSerializer({"days": days, "limit": limit, "results": results}).data
+        )

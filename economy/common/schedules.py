@@ -1,0 +1,99 @@
+"""The periodic tasks celery beat runs, stored in the database by django-celery-beat.
+
+`ensure_schedules()` creates them idempotently. It runs in a data migration (so the schedule
+exists after `migrate`) and from `manage.py setup_schedules` (scripts/release.sh). An existing
+task keeps the timing and on/off state staff gave it in the admin; only its task path, which
+the code owns, is brought up to date.
+"""
+
+from dataclasses import dataclass
+
+from django.apps import apps as global_apps
+from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    task: str
+    minute: str
+    hour: str
+    # Seconds after which a run still queued (workers down) is dropped: the next one comes.
+    expire_seconds: int
+    description: str
+
+
+SCHEDULES = (
+    Schedule(
+        name="inventory: reset every inventory cache (daily)",
+        task="economy.inventory.reset_inventory_cache",
+        minute="0",
+        hour="3",
+        expire_seconds=12 * 3600,
+        description="Makes every user's cached inventory stale at once (one cache write).",
+    ),
+    Schedule(
+        name="idempotency: purge expired keys (hourly)",
+        task="economy.common.purge_idempotency_keys",
+        minute="15",
+        hour="*",
+        expire_seconds=3000,
+        description="Deletes Idempotency-Key records older than ECONOMY_IDEMPOTENCY_TTL_HOURS.",
+    ),
+    Schedule(
+        name="analytics: warm popular products (hourly)",
+        task="economy.ledger.warm_popular_products",
+        minute="0",
+        hour="*",
+        expire_seconds=3000,
+        description="Recomputes the default popular-products figures (7 days, top 5).",
+    ),
+)
+
+
+def ensure_schedules(apps=global_apps):
+    """Create the missing periodic tasks; return [(name, created)]. Safe to run any number of
+    times: nothing is created twice. `apps` is the app registry (a migration passes its own)."""
+    crontab_model = apps.get_model("django_celery_beat", "CrontabSchedule")
+    task_model = apps.get_model("django_celery_beat", "PeriodicTask")
+    changes_model = apps.get_model("django_celery_beat", "PeriodicTasks")
+    outcome, changed = [], False
+    for schedule in SCHEDULES:
+        task = task_model.objects.filter(name=schedule.name).first()
+        if task is not None:
+            if task.task != schedule.task:
+                task.task = schedule.task
+                task.save(update_fields=["task"])
+                changed = True
+            outcome.append((schedule.name, False))
+            continue
+        crontab = crontab_model.objects.filter(
+            minute=schedule.minute,
+            hour=schedule.hour,
+            day_of_week="*",
+            day_of_month="*",
+            month_of_year="*",
+            timezone="UTC",
+        ).first() or crontab_model.objects.create(
+            minute=schedule.minute,
+            hour=schedule.hour,
+            day_of_week="*",
+            day_of_month="*",
+            month_of_year="*",
+            timezone="UTC",
+        )
+        task_model.objects.create(
+            name=schedule.name,
+            task=schedule.task,
+            crontab=crontab,
+            expire_seconds=schedule.expire_seconds,
+            description=schedule.description,
+            enabled=True,
+        )
+        outcome.append((schedule.name, True))
+        changed = True
+    if changed:
+        # Tell a running beat (DatabaseScheduler) to reload; a migration's historical models
+        # do not send the signal that does it.
+        changes_model.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
+    return outcome

@@ -1,0 +1,13 @@
+"""Periodic work on the inventory: thin tasks over services, safe to run twice."""
+
+from celery import shared_task
+
+from . import cache
+
+
+@shared_task(
+    name="economy.inventory.reset_inventory_cache", acks_late=True, reject_on_worker_lost=True
+)
+def reset_inventory_cache():
+    """Daily: make every user's cached inventory stale at once (one cache write)."""
+    cache.reset_all()

@@ -1,0 +1,14 @@
+"""Periodic work on the ledger: thin tasks over services, safe to run twice."""
+
+from celery import shared_task
+
+from . import analytics
+
+
+@shared_task(
+    name="economy.ledger.warm_popular_products", acks_late=True, reject_on_worker_lost=True
+)
+def warm_popular_products(days=analytics.DEFAULT_DAYS, limit=analytics.DEFAULT_LIMIT):
+    """Hourly: recompute the popular products the game client asks for and cache them, so a
+    player never waits for the aggregate."""
+    return len(analytics.warm_popular_products(days=days, limit=limit))
