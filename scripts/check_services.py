@@ -23,9 +23,8 @@ def main():
             connect_timeout=3,
         ).close()
     except Exception as exc:
-        sys.exit(
-            f"PostgreSQL is unreachable at {parsed.hostname}:{parsed.port or 5432}: {str(exc).strip().splitlines()[0]}"
-        )
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        sys.exit(f"PostgreSQL is unreachable at {parsed.hostname}:{parsed.port or 5432}: {reason}")
     try:
         redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
     except Exception as exc:

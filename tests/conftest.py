@@ -46,9 +46,17 @@ def player_client(player):
     return client_for(player)
 
 
+def grant(user, *codenames):
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    return user
+
+
 @pytest.fixture
 def staff(db):
-    return StaffFactory()
+    """Support staff: may read any player's data and credit balances."""
+    return grant(StaffFactory(), "view_user", "add_funds")
 
 
 @pytest.fixture
@@ -59,11 +67,7 @@ def staff_client(staff):
 @pytest.fixture
 def backend(db):
     """A trusted backend: a service account holding accounts.add_funds."""
-    from django.contrib.auth.models import Permission
-
-    user = UserFactory(username="payments-backend")
-    user.user_permissions.add(Permission.objects.get(codename="add_funds"))
-    return user
+    return grant(UserFactory(username="payments-backend"), "add_funds")
 
 
 @pytest.fixture

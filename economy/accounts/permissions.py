@@ -1,20 +1,25 @@
 from rest_framework.permissions import BasePermission
 
 ADD_FUNDS_PERMISSION = "accounts.add_funds"
+VIEW_USERS_PERMISSION = "accounts.view_user"
 
 
 def is_trusted(user):
-    """Staff and trusted backends (service accounts holding accounts.add_funds)."""
-    return bool(user and user.is_authenticated and (user.is_staff or user.has_perm(ADD_FUNDS_PERMISSION)))
+    """Trusted backends and support staff: whoever holds accounts.add_funds.
+
+    Staff status alone is not enough: a content manager is staff (to reach the admin) but must
+    not credit balances or read players' data through the API.
+    """
+    return bool(user and user.is_authenticated and user.has_perm(ADD_FUNDS_PERMISSION))
 
 
 def can_access_user(actor, user_id):
-    """A player sees only its own data; staff see everyone's."""
-    return actor.is_staff or actor.pk == user_id
+    """A player sees only its own data; staff holding accounts.view_user see everyone's."""
+    return actor.pk == user_id or (actor.is_staff and actor.has_perm(VIEW_USERS_PERMISSION))
 
 
 class IsSelfOrStaff(BasePermission):
-    """For routes under /users/{user_id}/: the user itself or staff."""
+    """For routes under /users/{user_id}/: the user itself, or staff allowed to view users."""
 
     message = "You may only access your own data."
 
@@ -23,7 +28,7 @@ class IsSelfOrStaff(BasePermission):
 
 
 class CanAddFunds(BasePermission):
-    message = "Only trusted backends and staff may add funds."
+    message = "Only trusted backends and support staff may add funds."
 
     def has_permission(self, request, view):
         return is_trusted(request.user)

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import TokenFactory, UserFactory
+from tests.factories import StaffFactory, TokenFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +77,19 @@ def test_token_is_stable_across_logins(api_client):
     token = TokenFactory(user=user).key
     body = {"username": "bob", "password": "correct horse battery staple"}
     assert api_client.post("/api/v1/auth/token", body, format="json").json()["token"] == token
+
+
+def test_staff_status_alone_does_not_open_players_data_or_credits(make_client, player):
+    """A content manager is staff (for the admin) but holds no user permissions."""
+    content_manager = make_client(StaffFactory())
+    assert content_manager.get(f"/api/v1/users/{player.pk}").status_code == 403
+    assert content_manager.get(f"/api/v1/users/{player.pk}/inventory").status_code == 403
+    response = content_manager.post(
+        f"/api/v1/users/{player.pk}/add-funds",
+        {"amount": 5},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
+    assert response.status_code == 403
+    player.refresh_from_db()
+    assert player.balance == 1000

@@ -6,6 +6,7 @@ from django.db import connection
 from economy.common.models import IdempotencyRecord
 from economy.inventory.models import InventoryItem
 from economy.ledger.models import Kind, Transaction
+from tests.conftest import grant
 from tests.factories import StaffFactory
 from tests.helpers import assert_ledger_consistent
 
@@ -49,7 +50,8 @@ def test_same_key_on_another_user_route_is_422(backend_client, player, staff):
 
 def test_keys_are_scoped_to_the_actor(make_client, player):
     path = f"/api/v1/users/{player.pk}/add-funds"
-    first, second = make_client(StaffFactory()), make_client(StaffFactory())
+    first = make_client(grant(StaffFactory(), "add_funds"))
+    second = make_client(grant(StaffFactory(), "add_funds"))
     assert post(first, path, {"amount": 10}, "same-key").status_code == 201
     response = post(second, path, {"amount": 10}, "same-key")
     assert response.status_code == 201
