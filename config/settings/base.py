@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "economy.catalog",
     "economy.ledger",
     "economy.inventory",
+    "economy.backoffice",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +87,8 @@ if env("DATABASE_URL", default=""):
         f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}"
     )
 else:
+    # The covering index for analytics is a PostgreSQL feature; SQLite keeps its key columns.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -153,7 +156,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["economy.accounts.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["economy.common.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "economy.common.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,

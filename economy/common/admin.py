@@ -3,8 +3,21 @@ from django.contrib import admin
 from .models import IdempotencyRecord
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """An admin that shows and never writes: rows change through services only."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(admin.ModelAdmin):
+class IdempotencyRecordAdmin(ReadOnlyAdmin):
     """Read-only: support can see which keys a client used and what they answered."""
 
     list_display = ("key", "route", "actor", "status_code", "created_at")
@@ -15,12 +28,3 @@ class IdempotencyRecordAdmin(admin.ModelAdmin):
     exclude = ("response_body",)
     readonly_fields = ("actor", "route", "key", "fingerprint", "status_code", "created_at")
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

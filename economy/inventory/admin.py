@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from economy.common.admin import ReadOnlyAdmin
+
 from .models import InventoryItem
 
 
 @admin.register(InventoryItem)
-class InventoryItemAdmin(admin.ModelAdmin):
+class InventoryItemAdmin(ReadOnlyAdmin):
     """Read-only: inventories change through purchases, uses and refunds only."""
 
     list_display = ("user", "product", "quantity", "purchased_at", "updated_at")
@@ -13,12 +15,3 @@ class InventoryItemAdmin(admin.ModelAdmin):
     list_select_related = ("user", "product")
     readonly_fields = ("user", "product", "quantity", "purchased_at", "updated_at")
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -7,7 +7,7 @@ from django.test import Client
 
 from tests.factories import StaffFactory, UserFactory
 
-groups_migration = importlib.import_module("economy.accounts.migrations.0002_groups")
+groups_migration = importlib.import_module("economy.backoffice.migrations.0001_groups")
 
 CONTENT_MANAGERS = "Content managers"
 SUPPORT = "Support"

@@ -1,4 +1,4 @@
-"""Who may see what in /admin/: the groups created by accounts/0002_groups."""
+"""Who may see what in /admin/: the groups created by backoffice/0001_groups."""
 
 import pytest
 from django.contrib.auth.models import Group

@@ -9,13 +9,12 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from economy.accounts.models import User
+from economy.accounts.permissions import ADD_FUNDS_PERMISSION
 from economy.common.exceptions import DomainError
 from economy.inventory.models import InventoryItem
 from economy.ledger import services as ledger
 from economy.ledger.models import Transaction
-
-from .models import User
-from .permissions import ADD_FUNDS_PERMISSION
 
 LATEST_TRANSACTIONS = 20
 

@@ -3,13 +3,10 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 
+from economy.common.admin import ReadOnlyAdmin
 from economy.common.exceptions import DomainError
-
-# The admin is where apps meet: the refund (a write on inventory and ledger) lives in the
-# inventory app, the app above this one.
 from economy.inventory import services as inventory
-
-from .models import Transaction
+from economy.ledger.models import Transaction
 
 REFUND_PERMISSION = "ledger.refund_purchase"
 
@@ -22,7 +19,7 @@ class RefundForm(forms.Form):
 
 
 @admin.register(Transaction)
-class TransactionAdmin(admin.ModelAdmin):
+class TransactionAdmin(ReadOnlyAdmin):
     """The ledger, read-only for everyone: rows are append-only, written by services only."""
 
     list_display = (
@@ -47,15 +44,6 @@ class TransactionAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.opts.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_refund_permission(self, request):
         return request.user.has_perm(REFUND_PERMISSION)
