@@ -5,7 +5,7 @@
 
 import logging
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DatabaseError
 from django.http import Http404
@@ -165,6 +165,10 @@ def exception_handler(exc, context):
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf_exceptions.PermissionDenied()
+    elif isinstance(exc, SuspiciousOperation):
+        # Django refusing the request itself (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many
+        # fields), raised when the view reads it: a client error, as Django answers it too.
+        exc = drf_exceptions.ParseError("The request is too large or malformed.")
     elif isinstance(exc, DatabaseError):
         # Lock timeouts, a lost connection: the request changed nothing and can be retried.
         logger.warning("database error answered with 503: %s", exc)
