@@ -29,6 +29,7 @@ run: $(STAMP)
 
 ## make test: the whole suite against real PostgreSQL and Redis.
 test: $(STAMP) check-services
+	@./scripts/install_test_deps.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -45,3 +46,10 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .coverage htmlcov
+
+## make bench: the service under load beside its own ceilings (/health, pgbench), on a scratch
+## database (economy_bench) and Redis DB 13. `make bench BENCH_DURATION=5s` for a quick look;
+## other knobs (BENCH_MODELS, BENCH_PROFILE=1, BENCH_ROWS...) are listed in bench/run.py.
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements/bench.txt
+	BENCH_DURATION=$(or $(BENCH_DURATION),30s) timeout 3600 $(BIN)/python bench/run.py
