@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "economy.accounts"
     label = "accounts"
+
+    def ready(self):
+        from .authentication import connect_signals
+
+        connect_signals()

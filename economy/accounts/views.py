@@ -62,10 +62,9 @@ class UserViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses={200: UserSerializer, **errors(*AUTH_ERRORS)})
     def me(self, request):
-        return Response(UserSerializer(request.user).data)
+        # The authenticated user may come from the token cache, which holds no balance.
+        return Response(UserSerializer(User.objects.get(pk=request.user.pk)).data)
 
     @extend_schema(responses={200: UserSerializer, **errors(*AUTH_ERRORS, 403, 404)})
     def retrieve(self, request, user_id):
-        # The token lookup already loaded the caller: reading oneself costs no query.
-        user = request.user if user_id == request.user.pk else get_object_or_404(User, pk=user_id)
-        return Response(UserSerializer(user).data)
+        return Response(UserSerializer(get_object_or_404(User, pk=user_id)).data)

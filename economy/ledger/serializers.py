@@ -5,31 +5,25 @@ from economy.catalog.models import ProductType
 from economy.common.serializers import StrictIntegerField
 
 from . import analytics
-from .models import Transaction
+from .models import Kind, Status
 
 
-class TransactionSerializer(serializers.ModelSerializer):
-    product_name = serializers.CharField(
-        source="product.name", read_only=True, default=None, allow_null=True
-    )
+class TransactionSerializer(serializers.Serializer):
+    """A ledger row. Plain fields rather than a ModelSerializer: it is on every money path's
+    response, and DRF builds a ModelSerializer's fields anew for each instance."""
 
-    class Meta:
-        model = Transaction
-        fields = [
-            "id",
-            "kind",
-            "status",
-            "amount",
-            "quantity",
-            "unit_price",
-            "product_id",
-            "product_name",
-            "failure_reason",
-            "reason",
-            "refund_of_id",
-            "created_at",
-        ]
-        read_only_fields = fields
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    status = serializers.ChoiceField(choices=Status.choices)
+    amount = serializers.IntegerField()
+    quantity = serializers.IntegerField(allow_null=True)
+    unit_price = serializers.IntegerField(allow_null=True)
+    product_id = serializers.IntegerField(allow_null=True)
+    product_name = serializers.CharField(source="product.name", default=None, allow_null=True)
+    failure_reason = serializers.CharField()
+    reason = serializers.CharField()
+    refund_of_id = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
 
 
 class AddFundsRequestSerializer(serializers.Serializer):

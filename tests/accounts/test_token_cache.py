@@ -1,0 +1,58 @@
+"""The token's user is cached; revocation, deactivation and balances are never stale."""
+
+import pytest
+
+from tests.common.test_health import CLOSED_PORT_CACHE
+from tests.conftest import client_for, grant
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_repeated_request_skips_the_token_lookup(player, django_assert_num_queries):
+    client = client_for(player)
+    with django_assert_num_queries(2):  # token join + the profile
+        assert client.get("/api/v1/users/me").status_code == 200
+    with django_assert_num_queries(1):  # the profile only
+        assert client.get("/api/v1/users/me").status_code == 200
+
+
+def test_a_deleted_token_is_refused_at_once(player):
+    client = client_for(player)
+    assert client.get("/api/v1/users/me").status_code == 200
+    player.auth_token.delete()
+    assert client.get("/api/v1/users/me").status_code == 401
+
+
+def test_a_deactivated_user_is_refused_at_once(player):
+    client = client_for(player)
+    assert client.get("/api/v1/users/me").status_code == 200
+    player.is_active = False
+    player.save()
+    assert client.get("/api/v1/users/me").status_code == 401
+
+
+def test_the_balance_shown_is_never_the_cached_users(player, product):
+    client = client_for(player)
+    assert client.get("/api/v1/users/me").json()["balance"] == 1000
+    client.post(f"/api/v1/products/{product.pk}/purchase", {}, format="json")
+    assert client.get("/api/v1/users/me").json()["balance"] == 900
+    assert client.get(f"/api/v1/users/{player.pk}").json()["balance"] == 900
+
+
+def test_a_player_made_staff_is_seen_as_staff_at_once(player):
+    other = UserFactory()
+    client = client_for(player)
+    assert client.get(f"/api/v1/users/{other.pk}").status_code == 403
+    player.is_staff = True
+    player.save()
+    grant(player, "view_user")
+    assert client.get(f"/api/v1/users/{other.pk}").status_code == 200
+
+
+def test_with_redis_unreachable_tokens_are_checked_in_the_database(player, settings):
+    settings.CACHES = CLOSED_PORT_CACHE
+    client = client_for(player)
+    assert client.get("/api/v1/users/me").status_code == 200
+    client.credentials(HTTP_AUTHORIZATION="Token wrong")
+    assert client.get("/api/v1/users/me").status_code == 401
