@@ -1,0 +1,138 @@
+"""Helpers for the fault tests: real processes (redis-server, gunicorn, celery) on spare ports,
+always bounded in time and always stopped."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+REPO = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/economy"
+
+
+def database_url():
+    return os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+def with_dbname(url, name):
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def connect(url, **extra):
+    """A psycopg connection to the database of a postgres:// URL."""
+    import psycopg
+
+    parts = urlsplit(url)
+    kwargs = {
+        "dbname": parts.path.lstrip("/"),
+        "user": parts.username,
+        "password": parts.password,
+        "host": parts.hostname,
+        "port": parts.port,
+    }
+    kwargs = {key: value for key, value in kwargs.items() if value}
+    return psycopg.connect(**kwargs, connect_timeout=5, **extra)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(predicate, *, timeout, interval=0.05, message="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+def port_open(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def start(args, *, env=None, log_path=None):
+    """A subprocess in its own process group (so stop() reaches its children too)."""
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    return subprocess.Popen(
+        [str(arg) for arg in args],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def stop(process, sig=signal.SIGTERM, timeout=10):
+    """Signal the process group of a process started by start(); SIGKILL if it lingers."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, sig)
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=timeout)
+    except ProcessLookupError:
+        pass
+
+
+class RedisServer:
+    """A throwaway redis-server on a spare port, nothing persisted; stop() and start() again
+    reuse the same port, like a Redis that restarts."""
+
+    def __init__(self, data_dir=None):
+        self.port = free_port()
+        self.data_dir = data_dir
+        self.process = None
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        args = ["redis-server", "--port", self.port, "--bind", "127.0.0.1"]
+        args += ["--save", "", "--appendonly", "no"]
+        if self.data_dir:
+            # Never saved on its own; snapshot() writes the file a restart loads.
+            args += ["--dir", self.data_dir, "--dbfilename", "dump.rdb"]
+        self.process = start(args)
+        wait_until(lambda: port_open(self.port), timeout=10, message="redis-server to listen")
+
+    def snapshot(self):
+        import redis
+
+        redis.Redis.from_url(self.url).save()
+
+    def kill(self):
+        stop(self.process, signal.SIGKILL)
+
+
+def http(method, url, *, body=None, headers=None, timeout=10):
+    """(status, body bytes) of a request; errors are returned, not raised; no redirects."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    data = body.encode() if isinstance(body, str) else body
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})  # noqa: S310
+    try:
+        with urllib.request.build_opener(NoRedirect).open(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()

@@ -1,0 +1,274 @@
+"""The ledger against a model: random sequences of top-ups (fresh and replayed idempotency keys),
+purchases, uses and refunds, compared after every step with a few dictionaries.
+
+Top-ups, purchases and uses go through the HTTP API (so through the idempotency decorator, the
+serializers and the cache); refunds through the service support staff use. The test database is
+a `transaction=True` one so that every request commits and on-commit cache invalidation runs as
+in production: a stale cached inventory would show up as a mismatch.
+"""
+
+import pytest
+from django.contrib.auth.models import Permission
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from rest_framework.test import APIClient
+
+from economy.accounts.models import User
+from economy.common.exceptions import NotRefundable
+from economy.inventory.models import InventoryItem
+from economy.inventory.services import refund_purchase
+from economy.ledger.models import Transaction
+from tests.factories import PermanentProductFactory, ProductFactory, TokenFactory, UserFactory
+from tests.helpers import assert_ledger_consistent
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+MAX_DEPOSIT = 100_000
+# A few shared strings, so repeated keys are common; the fresh ones are made unique per step.
+REUSED_KEYS = ("k-a", "k-b", "k-c")
+
+
+def _client(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {TokenFactory(user=user).key}")
+    return client
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    """The model: balances, holdings, ledger row counts, purchases, stored idempotent answers."""
+
+    @initialize()
+    def create_world(self):
+        self.players = [UserFactory() for _ in range(2)]
+        self.clients = {player.pk: _client(player) for player in self.players}
+        backend = UserFactory()
+        backend.user_permissions.add(Permission.objects.get(codename="add_funds"))
+        self.backend = _client(backend)
+        self.products = {
+            product.pk: product
+            for product in (
+                ProductFactory(price=7),
+                ProductFactory(price=13),
+                PermanentProductFactory(price=50),
+            )
+        }
+        self.balance = {player.pk: 0 for player in self.players}
+        self.held = {(player.pk, pk): 0 for player in self.players for pk in self.products}
+        self.ledger_rows = {player.pk: 0 for player in self.players}
+        # purchase transaction id -> [user_id, product_id, quantity, unit_price, refunded]
+        self.purchases = {}
+        # (actor, route, key) -> (request, status, body): what a replay must return
+        self.stored = {}
+        self.fresh = 0
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _key(self, reuse, choice):
+        if reuse:
+            return REUSED_KEYS[choice]
+        self.fresh += 1
+        return f"fresh-{self.fresh}"
+
+    def _replay_or_none(self, scope, request, response):
+        """Check a response against a stored answer for its key; True when it was a replay."""
+        if scope not in self.stored:
+            return False
+        stored_request, status, body = self.stored[scope]
+        if stored_request == request:
+            assert response.status_code == status, response.content
+            assert response.content == body
+            assert response["Idempotent-Replayed"] == "true"
+        else:
+            assert response.status_code == 422, response.content
+            assert response.json()["error"]["code"] == "idempotency_key_reused"
+        return True
+
+    # --- rules ------------------------------------------------------------------------------
+
+    @rule(
+        player=st.integers(0, 1),
+        amount=st.integers(1, 500),
+        reuse=st.booleans(),
+        choice=st.integers(0, len(REUSED_KEYS) - 1),
+    )
+    def add_funds(self, player, amount, reuse, choice):
+        user_id = self.players[player].pk
+        key = self._key(reuse, choice)
+        response = self.backend.post(
+            f"/api/v1/users/{user_id}/add-funds",
+            {"amount": amount},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=key,
+        )
+        scope = ("backend", "add-funds", key)
+        if self._replay_or_none(scope, (user_id, amount), response):
+            return
+        assert response.status_code == 201, response.content
+        self.balance[user_id] += amount
+        self.ledger_rows[user_id] += 1
+        assert response.json()["balance"] == self.balance[user_id]
+        self.stored[scope] = ((user_id, amount), 201, response.content)
+
+    @rule(player=st.integers(0, 1), amount=st.sampled_from([0, -5, MAX_DEPOSIT + 1, 2**70]))
+    def add_funds_out_of_range(self, player, amount):
+        user_id = self.players[player].pk
+        response = self.backend.post(
+            f"/api/v1/users/{user_id}/add-funds",
+            {"amount": amount},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=self._key(False, 0),
+        )
+        assert response.status_code == 400, response.content
+        assert response.json()["error"]["code"] == "validation_error"
+
+    @rule(
+        player=st.integers(0, 1),
+        index=st.integers(0, 2),
+        quantity=st.integers(1, 3),
+        keyed=st.booleans(),
+        reuse=st.booleans(),
+        choice=st.integers(0, len(REUSED_KEYS) - 1),
+    )
+    def purchase(self, player, index, quantity, keyed, reuse, choice):
+        user_id = self.players[player].pk
+        product = list(self.products.values())[index]
+        headers = {}
+        scope = None
+        if keyed:
+            key = self._key(reuse, choice)
+            headers["HTTP_IDEMPOTENCY_KEY"] = key
+            scope = (user_id, "purchase", key)
+        response = self.clients[user_id].post(
+            f"/api/v1/products/{product.pk}/purchase",
+            {"quantity": quantity},
+            format="json",
+            **headers,
+        )
+        if not product.is_consumable and quantity != 1:
+            # Invalid whatever the key says: validated before the key is claimed, never stored.
+            assert response.status_code == 400, response.content
+            return
+        if scope and self._replay_or_none(scope, (product.pk, quantity), response):
+            return
+        cost = product.price * quantity
+        held = self.held[user_id, product.pk]
+        if not product.is_consumable and held:
+            expected = (409, "already_owned")
+        elif cost > self.balance[user_id]:
+            expected = (409, "insufficient_funds")
+        else:
+            expected = (201, None)
+        assert response.status_code == expected[0], response.content
+        self.ledger_rows[user_id] += 1  # a failed row for a refusal, the purchase otherwise
+        if expected[0] == 201:
+            body = response.json()
+            self.balance[user_id] -= cost
+            self.held[user_id, product.pk] += quantity
+            assert body["balance"] == self.balance[user_id]
+            assert body["quantity_held"] == self.held[user_id, product.pk]
+            self.purchases[body["transaction"]["id"]] = [
+                user_id,
+                product.pk,
+                quantity,
+                product.price,
+                False,
+            ]
+        else:
+            assert response.json()["error"]["code"] == expected[1]
+        if scope:
+            self.stored[scope] = ((product.pk, quantity), response.status_code, response.content)
+
+    @rule(player=st.integers(0, 1), index=st.integers(0, 2), quantity=st.integers(1, 3))
+    def use(self, player, index, quantity):
+        user_id = self.players[player].pk
+        product = list(self.products.values())[index]
+        response = self.clients[user_id].post(
+            f"/api/v1/products/{product.pk}/use", {"quantity": quantity}, format="json"
+        )
+        held = self.held[user_id, product.pk]
+        if not product.is_consumable:
+            expected = "not_consumable"
+        elif held == 0:
+            expected = "not_in_inventory"
+        elif held < quantity:
+            expected = "insufficient_quantity"
+        else:
+            assert response.status_code == 200, response.content
+            self.held[user_id, product.pk] -= quantity
+            assert response.json()["quantity_left"] == self.held[user_id, product.pk]
+            return
+        assert response.status_code == 409, response.content
+        assert response.json()["error"]["code"] == expected
+
+    @precondition(lambda self: self.purchases)
+    @rule(data=st.data())
+    def refund(self, data):
+        purchase_id = data.draw(st.sampled_from(sorted(self.purchases)))
+        user_id, product_id, quantity, unit_price, refunded = self.purchases[purchase_id]
+        units = min(self.held[user_id, product_id], quantity)
+        if refunded or units == 0:
+            with pytest.raises(NotRefundable):
+                refund_purchase(transaction_id=purchase_id, reason="model test")
+            return
+        refund = refund_purchase(transaction_id=purchase_id, reason="model test")
+        assert refund.transaction.amount == units * unit_price
+        self.held[user_id, product_id] -= units
+        self.balance[user_id] += units * unit_price
+        self.ledger_rows[user_id] += 1
+        self.purchases[purchase_id][4] = True
+
+    # --- invariants -------------------------------------------------------------------------
+
+    @invariant()
+    def database_agrees_with_the_model(self):
+        if not hasattr(self, "players"):
+            return
+        ids = list(self.balance)
+        balances = dict(User.objects.filter(pk__in=ids).values_list("pk", "balance"))
+        assert balances == self.balance
+        assert all(balance >= 0 for balance in balances.values())
+        held = {
+            (row.user_id, row.product_id): row.quantity
+            for row in InventoryItem.objects.filter(user_id__in=ids)
+        }
+        assert {k: v for k, v in held.items() if v} == {k: v for k, v in self.held.items() if v}
+        for user_id in ids:
+            assert Transaction.objects.filter(user_id=user_id).count() == self.ledger_rows[user_id]
+        assert_ledger_consistent()
+
+    @invariant()
+    def inventory_api_agrees_with_the_model(self):
+        """Through the cache: a stale entry after any write would differ here."""
+        if not hasattr(self, "players"):
+            return
+        for user_id, client in self.clients.items():
+            body = client.get(f"/api/v1/users/{user_id}/inventory").json()
+            shown = {
+                (user_id, item["product"]["id"]): item["quantity"] for item in body["consumables"]
+            }
+            shown.update({(user_id, item["product"]["id"]): 1 for item in body["permanents"]})
+            expected = {k: v for k, v in self.held.items() if v and k[0] == user_id}
+            assert shown == expected
+
+
+def test_balances_inventory_and_ledger_always_agree_with_the_model(settings):
+    settings.RATELIMIT_ENABLE = False
+    run_state_machine_as_test(
+        LedgerMachine,
+        settings=hypothesis_settings(
+            max_examples=30,
+            stateful_step_count=25,
+            deadline=None,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )

@@ -1,0 +1,172 @@
+"""PostgreSQL drops the server's connections between requests (a failover, a restart, an idle
+timeout, pg_terminate_backend): the next request succeeds on a fresh connection.
+
+Persistent connections (CONN_MAX_AGE > 0) are only safe because CONN_HEALTH_CHECKS makes
+Django test a reused connection before the request uses it. This runs the real thing: gunicorn
+with the production settings in a subprocess, on a scratch database of its own, spoken to over
+HTTP with urllib.
+"""
+
+import json
+import os
+import secrets
+import uuid
+
+import pytest
+
+from .support import (
+    REPO,
+    VENV_BIN,
+    connect,
+    database_url,
+    free_port,
+    http,
+    start,
+    stop,
+    wait_until,
+    with_dbname,
+)
+
+pytestmark = pytest.mark.slow
+
+SETUP = """
+from django.core.management import call_command
+call_command("migrate", verbosity=0, interactive=False)
+from economy.accounts.models import User
+from economy.catalog.models import Product
+from economy.ledger.services import grant_funds
+from rest_framework.authtoken.models import Token
+user = User.objects.create_user("conn-loss-player")
+grant_funds(user_id=user.pk, amount=1000, reason="connection loss test")
+product = Product.objects.create(name="Potion", price=10, type="consumable")
+print({"token": Token.objects.create(user=user).key, "user": user.pk, "product": product.pk})
+"""
+
+
+@pytest.fixture
+def scratch_database():
+    name = f"economy_reliability_{uuid.uuid4().hex[:12]}"
+    admin_url = with_dbname(database_url(), "postgres")
+    with connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield with_dbname(database_url(), name)
+    finally:
+        with connect(admin_url, autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            )
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+@pytest.fixture
+def server_env(scratch_database):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "PYTEST_", "CACHE_KEY_PREFIX", "TEST_DATABASE"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="false",
+        DATABASE_URL=scratch_database,
+        REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
+        CACHE_KEY_PREFIX=f"reliability-{uuid.uuid4().hex[:8]}",
+        # Keep connections across requests: the case the health checks exist for.
+        CONN_MAX_AGE="600",
+        RATELIMIT_ENABLE="false",
+        LOG_JSON="false",
+    )
+    return env
+
+
+def _backend_pids(url):
+    with connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return {pid for (pid,) in rows}
+
+
+def _terminate_backends(url):
+    with connect(url, autocommit=True) as conn:
+        killed = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return len(killed)
+
+
+def test_requests_after_postgres_killed_the_connections_succeed(
+    server_env, scratch_database, tmp_path
+):
+    setup = start(
+        [VENV_BIN / "python", "manage.py", "shell", "-c", SETUP],
+        env=server_env,
+        log_path=tmp_path / "setup.log",
+    )
+    assert setup.wait(timeout=120) == 0, (tmp_path / "setup.log").read_text()
+    last_line = (tmp_path / "setup.log").read_text().strip().splitlines()[-1]
+    world = json.loads(last_line.replace("'", '"'))
+    auth = {"Authorization": f"Token {world['token']}"}
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "gunicorn.log"
+    server = start(
+        [
+            VENV_BIN / "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--chdir",
+            REPO,
+        ],
+        env=server_env,
+        log_path=log,
+    )
+    try:
+
+        def answers():
+            assert server.poll() is None, log.read_text()
+            try:
+                return http("GET", f"{base}/api/v1/health", timeout=1)[0] == 200
+            except OSError:
+                return False
+
+        wait_until(answers, timeout=45, message="gunicorn to answer")
+
+        def request_round():
+            """Reads, a write and readiness, repeated so that both workers serve some."""
+            for _ in range(3):
+                status, body = http("GET", f"{base}/api/v1/users/me", headers=auth)
+                assert status == 200, body
+                status, body = http(
+                    "POST",
+                    f"{base}/api/v1/products/{world['product']}/purchase",
+                    body='{"quantity": 1}',
+                    headers={**auth, "Content-Type": "application/json"},
+                )
+                assert status == 201, body
+                status, body = http("GET", f"{base}/api/v1/health/ready")
+                assert status == 200, body
+
+        request_round()
+        for _ in range(2):
+            before = _backend_pids(scratch_database)
+            assert before, "the server keeps no persistent connection: nothing to test"
+            assert _terminate_backends(scratch_database) == len(before)
+            request_round()
+            assert _backend_pids(scratch_database).isdisjoint(before)
+
+        _, body = http("GET", f"{base}/api/v1/users/me", headers=auth)
+        assert json.loads(body)["balance"] == 1000 - 9 * 10
+    finally:
+        stop(server)
+    assert "Traceback" not in log.read_text(), log.read_text()

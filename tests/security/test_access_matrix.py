@@ -1,0 +1,169 @@
+"""Every user-scoped endpoint and method, as someone else, without a token and with a bad one:
+403 (never data, nothing changed), 401, 401."""
+
+import pytest
+
+from tests.factories import UserFactory
+
+from .support import assert_error, snapshot
+
+pytestmark = pytest.mark.django_db
+
+# (method, path template, body): {victim} is the other player's id, {product} a product's.
+USER_SCOPED = [
+    ("get", "/api/v1/users/{victim}", None),
+    ("get", "/api/v1/users/{victim}/inventory", None),
+    ("get", "/api/v1/users/{victim}/transactions", None),
+    ("get", "/api/v1/users/{victim}/transactions?kind=purchase", None),
+    ("post", "/api/v1/users/{victim}/add-funds", {"amount": 100}),
+    ("post", "/api/v1/products/{product}/purchase", {"quantity": 1, "user_id": "{victim}"}),
+]
+# Everything that needs a caller, for the 401 cases.
+AUTHENTICATED = [
+    *USER_SCOPED,
+    ("get", "/api/v1/users/me", None),
+    ("get", "/api/v1/products", None),
+    ("get", "/api/v1/products/{product}", None),
+    ("post", "/api/v1/products/{product}/purchase", {"quantity": 1}),
+    ("post", "/api/v1/products/{product}/use", {"quantity": 1}),
+    ("get", "/api/v1/analytics/popular-products", None),
+]
+
+
+def _ids(case):
+    return f"{case[0].upper()} {case[1]}"
+
+
+BAD_TOKENS = [
+    "Token 0000000000000000000000000000000000000000",
+    "Token ",
+    "Token",
+    "Token a b",
+    "Bearer {valid}",
+    "Basic cGxheWVyOnBhc3N3b3Jk",
+    "Token {valid}x",
+    # Non-ASCII bytes as a WSGI server hands them over (decoded as latin-1, PEP 3333).
+    "Token " + "ключ".encode().decode("latin-1"),
+    "Token \x00\x01",
+    "Token " + "a" * 5000,
+]
+
+
+@pytest.fixture
+def victim(db, product):
+    """Another player, with money, a holding and a ledger worth protecting."""
+    from economy.inventory.services import purchase_product
+
+    user = UserFactory(username="victim", email="victim@example.com", funds=777)
+    purchase_product(user_id=user.pk, product_id=product.pk, quantity=2)
+    return user
+
+
+@pytest.fixture
+def content_manager(db):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import StaffFactory
+
+    user = StaffFactory()
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="catalog"))
+    return user
+
+
+def _fill(value, **ids):
+    if isinstance(value, str):
+        filled = value.format(**ids)
+        return int(filled) if value == "{victim}" else filled
+    if isinstance(value, dict):
+        return {key: _fill(item, **ids) for key, item in value.items()}
+    return value
+
+
+def _call(client, method, path, body, **headers):
+    if body is None:
+        return getattr(client, method)(path, **headers)
+    return getattr(client, method)(path, body, format="json", **headers)
+
+
+# A trusted backend (accounts.add_funds, not staff) reads no player's data either; crediting
+# a player and buying for one is what it is for, so those two are not in its rows. A content
+# manager is staff (for the admin) with no permission over players: refused everything.
+OTHER_USER_CASES = [
+    *[("player", case) for case in USER_SCOPED],
+    *[("content_manager", case) for case in USER_SCOPED],
+    *[("backend", case) for case in USER_SCOPED if case[0] == "get"],
+]
+
+
+@pytest.mark.parametrize(
+    ("actor", "case"), OTHER_USER_CASES, ids=[f"{a}-{_ids(c)}" for a, c in OTHER_USER_CASES]
+)
+def test_another_users_data_is_403_and_leaks_nothing(
+    case, actor, request, make_client, victim, product
+):
+    method, path, body = case
+    caller = request.getfixturevalue(actor)
+    before = snapshot()
+    ids = {"victim": victim.pk, "product": product.pk}
+    response = _call(
+        make_client(caller),
+        method,
+        _fill(path, **ids),
+        _fill(body, **ids),
+        HTTP_IDEMPOTENCY_KEY="matrix-1",
+    )
+    assert response.status_code in (403, 404)
+    assert_error(response, response.status_code)
+    text = response.content.decode()
+    assert "victim" not in text and "777" not in text and str(victim.balance) not in text
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("case", AUTHENTICATED, ids=_ids)
+def test_no_token_is_401(case, api_client, victim, product):
+    method, path, body = case
+    before = snapshot()
+    ids = {"victim": victim.pk, "product": product.pk}
+    response = _call(api_client, method, _fill(path, **ids), _fill(body, **ids))
+    assert_error(response, 401, "not_authenticated")
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("case", AUTHENTICATED, ids=_ids)
+def test_an_unknown_token_is_401(case, api_client, victim, product):
+    _assert_token_refused(case, BAD_TOKENS[0], api_client, victim, product)
+
+
+@pytest.mark.parametrize("token", BAD_TOKENS)
+@pytest.mark.parametrize(
+    "case",
+    [AUTHENTICATED[0], AUTHENTICATED[4], AUTHENTICATED[6]],
+    ids=_ids,
+)
+def test_a_malformed_token_is_401(case, token, api_client, player, victim, product):
+    from rest_framework.authtoken.models import Token
+
+    valid = Token.objects.get_or_create(user=player)[0].key
+    _assert_token_refused(case, token.format(valid=valid), api_client, victim, product)
+
+
+def _assert_token_refused(case, header, api_client, victim, product):
+    method, path, body = case
+    before = snapshot()
+    ids = {"victim": victim.pk, "product": product.pk}
+    api_client.credentials(HTTP_AUTHORIZATION=header)
+    response = _call(api_client, method, _fill(path, **ids), _fill(body, **ids))
+    assert_error(response, 401, "not_authenticated")
+    assert snapshot() == before
+
+
+def test_a_player_reads_its_own_data(player, player_client):
+    """The other side of the matrix: the same routes work for the owner."""
+    for path in ("", "/inventory", "/transactions"):
+        assert player_client.get(f"/api/v1/users/{player.pk}{path}").status_code == 200
+
+
+def test_staff_read_anyones_data(staff_client, victim):
+    for path in ("", "/inventory", "/transactions"):
+        response = staff_client.get(f"/api/v1/users/{victim.pk}{path}")
+        assert response.status_code == 200, response.content

@@ -1,0 +1,248 @@
+"""Malformed requests: each gets a clear 4xx in the contract's error shape, and nothing in the
+database changes (row counts, balances, holdings compared before and after)."""
+
+import json
+
+import pytest
+
+from .support import assert_error, snapshot
+
+pytestmark = pytest.mark.django_db
+
+HUGE = 2**70
+BEYOND_BIGINT = "99999999999999999999999"
+
+
+@pytest.fixture(autouse=True)
+def _production_like(settings):
+    # Django's own 404 and 500 pages differ with DEBUG on; the service runs with it off.
+    settings.DEBUG = False
+
+
+@pytest.fixture
+def unchanged(db, player, product, permanent):
+    before = snapshot()
+    yield
+    assert snapshot() == before
+
+
+def post_json(client, path, body, **headers):
+    data = body if isinstance(body, str | bytes) else json.dumps(body)
+    return client.post(path, data, content_type="application/json", **headers)
+
+
+# --- bodies ---------------------------------------------------------------------------------
+
+NOT_JSON = ["{not json", "[1, 2", "quantity=1", "\xff\xfe", "null", "[]", '"a string"', "1"]
+
+
+@pytest.mark.parametrize("body", NOT_JSON)
+@pytest.mark.parametrize("route", ["purchase", "use", "add-funds"])
+def test_a_body_that_is_not_a_json_object_is_400(
+    route, body, player, player_client, backend_client, product, unchanged
+):
+    if route == "add-funds":
+        client, path = backend_client, f"/api/v1/users/{player.pk}/add-funds"
+    else:
+        client, path = player_client, f"/api/v1/products/{product.pk}/{route}"
+    response = post_json(client, path, body, HTTP_IDEMPOTENCY_KEY="bad-body")
+    assert_error(response, 400, "validation_error")
+
+
+def test_a_body_in_another_media_type_is_415(player_client, product, unchanged):
+    response = player_client.generic(
+        "POST",
+        f"/api/v1/products/{product.pk}/purchase",
+        b"<quantity>1</quantity>",
+        content_type="application/xml",
+    )
+    assert_error(response, 415, "validation_error")
+
+
+WRONG_QUANTITIES = [
+    0,
+    -1,
+    -(2**63),
+    HUGE,
+    -HUGE,
+    1.5,
+    1.0,
+    "1",
+    "one",
+    True,
+    None,
+    [1],
+    {"n": 1},
+    10**400,
+]
+
+
+@pytest.mark.parametrize("quantity", WRONG_QUANTITIES, ids=repr)
+@pytest.mark.parametrize("route", ["purchase", "use"])
+def test_a_wrong_quantity_is_400(route, quantity, player_client, product, unchanged):
+    response = post_json(
+        player_client, f"/api/v1/products/{product.pk}/{route}", {"quantity": quantity}
+    )
+    error = assert_error(response, 400, "validation_error")
+    assert "quantity" in error["details"]
+
+
+@pytest.mark.parametrize("amount", [*WRONG_QUANTITIES, 100_001], ids=repr)
+def test_a_wrong_amount_is_400(amount, player, backend_client, unchanged):
+    response = post_json(
+        backend_client,
+        f"/api/v1/users/{player.pk}/add-funds",
+        {"amount": amount},
+        HTTP_IDEMPOTENCY_KEY=f"bad-amount-{amount!r}"[:255],
+    )
+    error = assert_error(response, 400, "validation_error")
+    assert "amount" in error["details"]
+
+
+def test_a_missing_amount_is_400(player, backend_client, unchanged):
+    response = post_json(
+        backend_client, f"/api/v1/users/{player.pk}/add-funds", {}, HTTP_IDEMPOTENCY_KEY="k"
+    )
+    assert "amount" in assert_error(response, 400, "validation_error")["details"]
+
+
+@pytest.mark.parametrize("user_id", [HUGE, -1, 0, "1", 1.5, None, True], ids=repr)
+def test_a_wrong_user_id_in_a_purchase_is_refused(user_id, staff_client, product, unchanged):
+    response = post_json(
+        staff_client, f"/api/v1/products/{product.pk}/purchase", {"quantity": 1, "user_id": user_id}
+    )
+    # Out of range for a bigint is simply no such player; every other shape is invalid.
+    status = 404 if user_id == HUGE else 400
+    assert_error(response, status, "not_found" if status == 404 else "validation_error")
+
+
+def test_a_permanent_bought_several_at_a_time_is_400(player_client, permanent, unchanged):
+    response = post_json(
+        player_client, f"/api/v1/products/{permanent.pk}/purchase", {"quantity": 2}
+    )
+    assert_error(response, 400, "validation_error")
+
+
+def test_a_deeply_nested_body_is_400_not_a_crash(player_client, product, unchanged):
+    body = '{"quantity": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = post_json(player_client, f"/api/v1/products/{product.pk}/purchase", body)
+    assert_error(response, 400, "validation_error")
+
+
+def test_a_body_over_the_upload_limit_is_400(settings, player_client, product, unchanged):
+    body = json.dumps({"quantity": 1, "padding": "x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE})
+    response = post_json(player_client, f"/api/v1/products/{product.pk}/purchase", body)
+    assert_error(response, 400, "validation_error")
+
+
+# --- idempotency keys -----------------------------------------------------------------------
+
+BAD_KEYS = ["é", "ключ", "k" * 256, "a\tb", "a\nb", "\x7f", "emoji-🙂", " " * 0 + "\x00"]
+
+
+@pytest.mark.parametrize("key", BAD_KEYS, ids=lambda key: repr(key)[:20])
+@pytest.mark.parametrize("route", ["purchase", "add-funds"])
+def test_an_invalid_idempotency_key_is_400(
+    route, key, player, player_client, backend_client, product, unchanged
+):
+    if route == "add-funds":
+        client, path, body = backend_client, f"/api/v1/users/{player.pk}/add-funds", {"amount": 5}
+    else:
+        client, path, body = player_client, f"/api/v1/products/{product.pk}/purchase", {}
+    # As a WSGI server hands header bytes over: decoded as latin-1 (PEP 3333).
+    header = key.encode().decode("latin-1")
+    response = post_json(client, path, body, HTTP_IDEMPOTENCY_KEY=header)
+    assert_error(response, 400, "idempotency_key_invalid")
+
+
+def test_a_key_of_255_printable_characters_is_accepted(player, player_client, product):
+    key = "".join(chr(32 + i % 95) for i in range(255))
+    response = post_json(
+        player_client, f"/api/v1/products/{product.pk}/purchase", {}, HTTP_IDEMPOTENCY_KEY=key
+    )
+    assert response.status_code == 201, response.content
+
+
+def test_add_funds_without_a_key_is_400(player, backend_client, unchanged):
+    response = post_json(backend_client, f"/api/v1/users/{player.pk}/add-funds", {"amount": 5})
+    assert_error(response, 400, "idempotency_key_missing")
+
+
+# --- ids in the URL -------------------------------------------------------------------------
+
+UNKNOWN_PRODUCTS = ["424242", BEYOND_BIGINT, str(HUGE), "9223372036854775808", "0"]
+NOT_INTEGERS = ["abc", "-1", "1.5", "1e3", "%20", "١٢", "0x10", "1;DROP TABLE"]
+
+
+@pytest.mark.parametrize("product_id", UNKNOWN_PRODUCTS + NOT_INTEGERS)
+@pytest.mark.parametrize("route", ["", "/purchase", "/use"])
+def test_an_unknown_or_malformed_product_id_is_a_clean_404(
+    route, product_id, player_client, unchanged
+):
+    path = f"/api/v1/products/{product_id}{route}"
+    response = post_json(player_client, path, {"quantity": 1}) if route else player_client.get(path)
+    assert_error(response, 404, "not_found")
+
+
+@pytest.mark.parametrize("user_id", [BEYOND_BIGINT, str(HUGE), "abc", "-1"])
+@pytest.mark.parametrize("route", ["", "/inventory", "/transactions", "/add-funds"])
+def test_a_malformed_or_huge_user_id_is_a_clean_4xx(route, user_id, staff_client, unchanged):
+    path = f"/api/v1/users/{user_id}{route}"
+    if route == "/add-funds":
+        response = post_json(staff_client, path, {"amount": 5}, HTTP_IDEMPOTENCY_KEY="k")
+    else:
+        response = staff_client.get(path)
+    if route in ("/inventory", "/transactions") and user_id.isdigit():
+        # Staff may read any id; one no user can have simply has an empty inventory/ledger.
+        assert response.status_code == 200, response.content
+        return
+    assert_error(response, 404, "not_found")
+
+
+# --- query strings --------------------------------------------------------------------------
+
+BAD_QUERIES = [
+    ("/api/v1/products", "type=weapon", 400),
+    ("/api/v1/products", f"page={BEYOND_BIGINT}", 404),
+    ("/api/v1/products", "page=abc", 404),
+    ("/api/v1/products", "page=-1", 404),
+    ("/api/v1/users/{me}/transactions", "kind=gift", 400),
+    ("/api/v1/users/{me}/transactions", "status=%00", 400),
+    ("/api/v1/users/{me}/transactions", "cursor=not-a-cursor", 404),
+    ("/api/v1/users/{me}/transactions", "cursor=%00%ff", 404),
+    ("/api/v1/analytics/popular-products", f"days={BEYOND_BIGINT}", 400),
+    ("/api/v1/analytics/popular-products", "limit=-5", 400),
+    ("/api/v1/analytics/popular-products", "days=1.5", 400),
+]
+
+
+@pytest.mark.parametrize(("path", "query", "status"), BAD_QUERIES)
+def test_a_bad_query_parameter_is_a_clean_4xx(path, query, status, player, player_client):
+    response = player_client.get(f"{path.format(me=player.pk)}?{query}")
+    assert_error(response, status)
+
+
+@pytest.mark.parametrize("page_size", ["0", "-1", BEYOND_BIGINT, "abc"])
+def test_an_odd_page_size_falls_back_to_the_default(page_size, player, player_client):
+    response = player_client.get(f"/api/v1/products?page_size={page_size}")
+    assert response.status_code == 200, response.content
+
+
+# --- login ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"username": "x"},
+        {"username": ["a"], "password": "b"},
+        {"username": "a\x00b", "password": "b"},
+        {"username": "u" * 10_000, "password": "p"},
+        {"username": "u", "password": "p" * 10_000},
+    ],
+    ids=["empty", "no-password", "list", "nul", "long-username", "long-password"],
+)
+def test_a_malformed_login_is_400(body, api_client, unchanged):
+    response = post_json(api_client, "/api/v1/auth/token", body)
+    assert_error(response, 400, "validation_error")
