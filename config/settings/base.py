@@ -114,8 +114,9 @@ if REDIS_URL:
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="economy"),
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                # Redis down must never break a request: reads fall back to the database.
-                "IGNORE_EXCEPTIONS": True,
+                # Errors reach economy.common.cache, whose helpers fall back to the database
+                # and remember a lost write (see its docstring); nothing else in the request
+                # path calls the cache directly (the rate limiter fails open on its own).
                 "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
                 "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
             },
@@ -128,8 +129,6 @@ else:
             "LOCATION": "economy",
         }
     }
-DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
-DJANGO_REDIS_LOGGER = "economy.cache"
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

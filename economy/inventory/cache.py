@@ -55,3 +55,7 @@ def invalidate(user_id):
 def reset_all():
     """Make every user's cached inventory stale at once, whatever the number of users."""
     safe_cache.safe_set(GENERATION_KEY, _new_token(), None)
+
+
+# An invalidation lost while Redis was unreachable: reset everyone once it is back.
+safe_cache.on_recovery(reset_all)

@@ -2,7 +2,6 @@
 for the roles that should, then becomes the requested command."""
 
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -91,8 +90,6 @@ def test_concurrent_releases_take_turns_on_a_fresh_database(production_env, scra
 def test_wait_for_db_gives_up_when_postgresql_is_unreachable(production_env):
     # Nothing listens on port 1 of the loopback interface: connection refused at once.
     env = {**production_env, "DATABASE_URL": "postgres://postgres@127.0.0.1:1/economy"}
-    started = time.monotonic()
-
     result = run(
         ["python", "scripts/wait_for_db.py", "--timeout", "2", "--interval", "0.5"],
         env=env,
@@ -101,4 +98,3 @@ def test_wait_for_db_gives_up_when_postgresql_is_unreachable(production_env):
 
     assert result.returncode == 1
     assert "still unavailable after 2s" in result.stderr, result.stderr
-    assert time.monotonic() - started < 20
