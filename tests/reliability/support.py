@@ -17,6 +17,27 @@ VENV_BIN = Path(sys.executable).parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/economy"
 
 
+def production_env(**overrides):
+    """The environment of a server or worker process started the way production starts it:
+    this process's environment minus the test run's own settings, plus `overrides`."""
+    import secrets
+    import uuid
+
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "PYTEST_", "CACHE_KEY_PREFIX", "TEST_DATABASE"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1",
+        CACHE_KEY_PREFIX=f"reliability-{uuid.uuid4().hex[:8]}",
+    )
+    env.update(overrides)
+    return env
+
+
 def database_url():
     return os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
 

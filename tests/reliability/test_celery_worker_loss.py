@@ -7,7 +7,6 @@ it to the next worker once the visibility timeout has passed. Real worker subpro
 """
 
 import os
-import secrets
 import signal
 import time
 import uuid
@@ -16,7 +15,7 @@ import pytest
 import redis
 from celery import Celery
 
-from .support import VENV_BIN, start, stop, wait_until
+from .support import VENV_BIN, production_env, start, stop, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -40,24 +39,14 @@ def run_id():
 
 @pytest.fixture
 def worker_env():
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "PYTEST_", "CACHE_KEY_PREFIX", "TEST_DATABASE"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1",
+    return production_env(
         DATABASE_URL=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/economy"),
         REDIS_URL=BROKER_URL,
         CELERY_BROKER_URL=BROKER_URL,
         CELERY_RESULT_BACKEND=BROKER_URL,
         CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
-        CACHE_KEY_PREFIX=f"reliability-{uuid.uuid4().hex[:8]}",
         LOG_JSON="false",
     )
-    return env
 
 
 def _worker(env, queue, log_path):

@@ -9,7 +9,6 @@ HTTP with urllib.
 
 import json
 import os
-import secrets
 import uuid
 
 import pytest
@@ -21,6 +20,7 @@ from .support import (
     database_url,
     free_port,
     http,
+    production_env,
     start,
     stop,
     wait_until,
@@ -62,25 +62,15 @@ def scratch_database():
 
 @pytest.fixture
 def server_env(scratch_database):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "PYTEST_", "CACHE_KEY_PREFIX", "TEST_DATABASE"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1",
+    return production_env(
         SECURE_SSL_REDIRECT="false",
         DATABASE_URL=scratch_database,
         REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
-        CACHE_KEY_PREFIX=f"reliability-{uuid.uuid4().hex[:8]}",
         # Keep connections across requests: the case the health checks exist for.
         CONN_MAX_AGE="600",
         RATELIMIT_ENABLE="false",
         LOG_JSON="false",
     )
-    return env
 
 
 def _backend_pids(url):
