@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import services
-from .models import Product
+from .models import MAX_PRICE, Product
 
 POPULARITY_WINDOW = timedelta(days=7)
 # The ledger points at products (Transaction.product, related_name "transactions"); the catalog
@@ -36,7 +36,11 @@ class ProductAdminForm(forms.ModelForm):
     # The model field only knows "not negative"; the rule (and the CHECK) is "greater than 0".
     price = forms.IntegerField(
         min_value=1,
-        error_messages={"min_value": "The price must be greater than 0."},
+        max_value=MAX_PRICE,
+        error_messages={
+            "min_value": "The price must be greater than 0.",
+            "max_value": f"The price must be at most {MAX_PRICE}.",
+        },
         help_text="Price in virtual currency, greater than 0. Changing it never alters past "
         "purchases: the ledger keeps the price paid.",
     )

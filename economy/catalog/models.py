@@ -6,6 +6,11 @@ class ProductType(models.TextChoices):
     PERMANENT = "permanent", "Permanent"
 
 
+# A billion coins per unit is more than any catalog needs, and keeps price x quantity (at most
+# ECONOMY_MAX_PURCHASE_QUANTITY units) far inside a 64-bit ledger amount.
+MAX_PRICE = 1_000_000_000
+
+
 class Product(models.Model):
     """An item of the catalog. Its price is a snapshot source: the ledger keeps the price paid."""
 
@@ -24,6 +29,11 @@ class Product(models.Model):
                 condition=models.Q(price__gt=0),
                 name="product_price_gt_0",
                 violation_error_message="The price must be greater than 0.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price__lte=MAX_PRICE),
+                name="product_price_lte_max",
+                violation_error_message=f"The price must be at most {MAX_PRICE}.",
             ),
             models.CheckConstraint(
                 condition=models.Q(type__in=ProductType.values), name="product_type_valid"

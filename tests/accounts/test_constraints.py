@@ -81,3 +81,10 @@ def test_database_rejects_a_second_completed_refund_of_one_purchase():
 def test_database_rejects_an_email_differing_only_in_case():
     UserFactory(username="a", email="Player@Example.com")
     _violates(lambda: UserFactory(username="b", email="player@example.COM"))
+
+
+def test_database_rejects_a_price_above_the_maximum():
+    from economy.catalog.models import MAX_PRICE
+
+    ProductFactory(price=MAX_PRICE)
+    _violates(lambda: ProductFactory(price=MAX_PRICE + 1))

@@ -158,3 +158,14 @@ def test_purchase_costs_at_most_10_queries_whatever_the_inventory_holds(
             f"/api/v1/products/{product.pk}/purchase", {}, format="json", **headers
         )
         assert response.status_code == 201
+
+
+def test_the_dearest_product_in_the_largest_quantity_is_a_clean_409(player, player_client):
+    from economy.catalog.models import MAX_PRICE
+
+    dearest = ProductFactory(price=MAX_PRICE)
+    response = purchase(player_client, dearest, quantity=1000)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "insufficient_funds"
+    failed = Transaction.objects.get(user=player, status=Status.FAILED)
+    assert failed.amount == MAX_PRICE * 1000
