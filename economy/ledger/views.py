@@ -30,6 +30,9 @@ from .serializers import (
 
 User = get_user_model()
 
+# One output serializer per process (see inventory.views: fields are deep-copied per instance).
+_BALANCE_CHANGE_OUTPUT = BalanceChangeSerializer()
+
 
 def _backend_and_player(group, request):
     # Counted per (caller, credited player): the payments backend credits every player, so
@@ -69,7 +72,8 @@ class AddFundsViewSet(viewsets.ViewSet):
         except User.DoesNotExist:
             raise NotFound("No such user.") from None
         return Response(
-            BalanceChangeSerializer(change._asdict()).data, status=status.HTTP_201_CREATED
+            _BALANCE_CHANGE_OUTPUT.to_representation(change._asdict()),
+            status=status.HTTP_201_CREATED,
         )
 
 
