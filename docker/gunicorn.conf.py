@@ -43,9 +43,10 @@ backlog = _env_int("GUNICORN_BACKLOG", 2048)
 workers = _env_int(
     "WEB_CONCURRENCY", min(2 * _cpu_count() + 1, _env_int("GUNICORN_MAX_WORKERS", 8))
 )
-# gthread by default: measured faster than sync workers here on every endpoint (README,
-# Performance): a request waiting on PostgreSQL or Redis leaves the worker to the others.
-threads = _env_int("GUNICORN_THREADS", 4)
+# Sync workers by default: in `make bench` they match gthread's throughput (within run-to-run
+# noise) with half its p99, as threads of one process fight for the GIL (README, Performance).
+# GUNICORN_THREADS > 1 switches to gthread.
+threads = _env_int("GUNICORN_THREADS", 1)
 timeout = _env_int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
