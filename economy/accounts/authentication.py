@@ -13,6 +13,7 @@ import hashlib
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
@@ -60,12 +61,13 @@ class TokenAuthentication(authentication.TokenAuthentication):
 
 
 def forget_tokens_of(user_id):
-    for key in Token.objects.filter(user_id=user_id).values_list("key", flat=True):
-        safe_cache.safe_delete(_cache_key(key))
+    keys = list(Token.objects.filter(user_id=user_id).values_list("key", flat=True))
+    # On commit: dropped earlier, a concurrent request could cache the old row again.
+    transaction.on_commit(lambda: [safe_cache.safe_delete(_cache_key(key)) for key in keys])
 
 
 def _on_token_deleted(sender, instance, **kwargs):
-    safe_cache.safe_delete(_cache_key(instance.key))
+    transaction.on_commit(lambda: safe_cache.safe_delete(_cache_key(instance.key)))
 
 
 def _on_user_saved(sender, instance, created, **kwargs):

@@ -6,7 +6,8 @@ from tests.common.test_health import CLOSED_PORT_CACHE
 from tests.conftest import client_for, grant
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+# Cache entries are dropped on commit: these tests commit for real.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_repeated_request_skips_the_token_lookup(player, django_assert_num_queries):
