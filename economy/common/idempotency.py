@@ -3,11 +3,12 @@
 The key is claimed by a UNIQUE insert in the same database transaction as the effect, as the
 transaction's last statement. Whatever runs concurrently, a second effect cannot commit:
 
-- a duplicate that arrives after the first committed does the work, hits the UNIQUE
-  constraint, rolls everything back and replays the stored response;
-- a duplicate that arrives while the first is running waits on the first's row locks, then on
-  the key's index entry, and ends the same way; if the wait outlasts the database lock
-  timeout it gets 409 `idempotency_in_progress` and nothing is written.
+- a duplicate that arrives after the first committed finds its record and replays the
+  stored response without doing the work again;
+- a duplicate that arrives while the first is running (its record not yet visible) waits on
+  the first's row locks, then on the key's index entry, hits the UNIQUE constraint, rolls
+  everything back and replays; if the wait outlasts the database lock timeout it gets 409
+  `idempotency_in_progress` and nothing is written.
 
 Stored: 2xx responses and 409 business refusals (those are outcomes: a replay must not turn a
 refused purchase into a successful one later). Not stored: validation and permission errors,
@@ -98,6 +99,11 @@ def idempotent(*, required=False):
                 "key": key,
             }
             request_fingerprint = fingerprint(request, kwargs)
+            # A key already used answers at once: a client's retry never runs the work again
+            # nor waits on the row locks, and another request under the key is 422 even if it
+            # would not validate. This read only saves work; the insert below guarantees.
+            if IdempotencyRecord.objects.filter(**scope).exists():
+                return _replay(scope, request_fingerprint)
             claiming = False
             try:
                 with transaction.atomic():

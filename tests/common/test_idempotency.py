@@ -168,3 +168,21 @@ def test_a_key_still_held_by_a_running_request_is_409_in_progress(backend, backe
     assert response.json()["error"]["code"] == "idempotency_in_progress"
     player.refresh_from_db()
     assert player.balance == 1000
+
+
+def test_a_reused_key_with_an_invalid_body_is_still_422(backend_client, player):
+    path = f"/api/v1/users/{player.pk}/add-funds"
+    post(backend_client, path, {"amount": 300}, "top-up-1")
+    response = post(backend_client, path, {"amount": -5}, "top-up-1")
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_a_replay_does_not_run_the_work_again(
+    player, player_client, product, django_assert_max_num_queries
+):
+    path = f"/api/v1/products/{product.pk}/purchase"
+    post(player_client, path, {"quantity": 1}, "once")
+    player_client.force_authenticate(player)
+    with django_assert_max_num_queries(2):  # the record's existence, then the record
+        assert post(player_client, path, {"quantity": 1}, "once")["Idempotent-Replayed"] == "true"

@@ -153,11 +153,12 @@ class LedgerMachine(RuleBasedStateMachine):
             format="json",
             **headers,
         )
-        if not product.is_consumable and quantity != 1:
-            # Invalid whatever the key says: validated before the key is claimed, never stored.
-            assert response.status_code == 400, response.content
-            return
+        # A key already used answers first (replay or 422), whatever the body.
         if scope and self._replay_or_none(scope, (product.pk, quantity), response):
+            return
+        if not product.is_consumable and quantity != 1:
+            # Invalid: refused before anything is written, and never stored under the key.
+            assert response.status_code == 400, response.content
             return
         cost = product.price * quantity
         held = self.held[user_id, product.pk]
