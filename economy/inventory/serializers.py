@@ -1,4 +1,3 @@
-from django.conf import settings
 from rest_framework import serializers
 
 from economy.common.serializers import StrictIntegerField
@@ -6,15 +5,9 @@ from economy.ledger.serializers import TransactionSerializer
 
 
 class QuantityRequestSerializer(serializers.Serializer):
+    # The type is checked here; the range (1..ECONOMY_MAX_PURCHASE_QUANTITY, 1 for a permanent)
+    # by inventory.services, which knows the product.
     quantity = StrictIntegerField(required=False, default=1, min_value=1)
-
-    def validate_quantity(self, value):
-        limit = settings.ECONOMY_MAX_PURCHASE_QUANTITY
-        if value > limit:
-            raise serializers.ValidationError(
-                f"Ensure this value is less than or equal to {limit}."
-            )
-        return value
 
 
 class PurchaseRequestSerializer(QuantityRequestSerializer):

@@ -165,7 +165,7 @@ def refund_purchase(*, transaction_id, reason, staff=None):
         )
     refusal = None
     with transaction.atomic(savepoint=False):
-        ledger.lock_user(purchase.user_id)
+        buyer = ledger.lock_user(purchase.user_id)
         if purchase.refunds.filter(status=Status.COMPLETED).exists():
             refusal = NotRefundable(
                 "This purchase was already refunded.", transaction_id=purchase.pk
@@ -187,7 +187,7 @@ def refund_purchase(*, transaction_id, reason, staff=None):
                     quantity=F("quantity") - units, updated_at=timezone.now()
                 )
                 refund = ledger.credit_refund(
-                    purchase=purchase, quantity=units, reason=reason, staff=staff
+                    user=buyer, purchase=purchase, quantity=units, reason=reason, staff=staff
                 )
                 _invalidate_on_commit(purchase.user_id)
     if refusal is not None:

@@ -42,11 +42,15 @@ def _credit(*, user_id, amount, **fields):
 
     Raises User.DoesNotExist for an unknown user."""
     with transaction.atomic(savepoint=False):
-        user = lock_user(user_id)
-        User.objects.filter(pk=user_id).update(balance=F("balance") + amount)
-        row = Transaction.objects.create(
-            user_id=user_id, amount=amount, status=Status.COMPLETED, **fields
-        )
+        return _credit_locked(user=lock_user(user_id), amount=amount, **fields)
+
+
+def _credit_locked(*, user, amount, **fields):
+    """The credit itself; `user` is the row the caller locked with lock_user()."""
+    User.objects.filter(pk=user.pk).update(balance=F("balance") + amount)
+    row = Transaction.objects.create(
+        user_id=user.pk, amount=amount, status=Status.COMPLETED, **fields
+    )
     return BalanceChange(row, user.balance + amount)
 
 
@@ -80,11 +84,12 @@ def grant_funds(*, user_id, amount, reason, staff=None):
     )
 
 
-def credit_refund(*, purchase, quantity, reason="", staff=None):
-    """Credit back `quantity` units of a purchase at the price paid. The caller holds the user
-    lock and has taken the units out of the inventory in the same transaction."""
-    return _credit(
-        user_id=purchase.user_id,
+def credit_refund(*, user, purchase, quantity, reason="", staff=None):
+    """Credit back `quantity` units of a purchase at the price paid. `user` is the buyer's row,
+    locked by the caller, who has taken the units out of the inventory in the same
+    transaction."""
+    return _credit_locked(
+        user=user,
         amount=quantity * purchase.unit_price,
         kind=Kind.REFUND,
         product_id=purchase.product_id,
