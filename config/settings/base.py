@@ -209,6 +209,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 ECONOMY_MAX_DEPOSIT = env.int("ECONOMY_MAX_DEPOSIT", default=100_000)
 ECONOMY_MAX_PURCHASE_QUANTITY = env.int("ECONOMY_MAX_PURCHASE_QUANTITY", default=1_000)
 ECONOMY_INVENTORY_CACHE_TTL = env.int("ECONOMY_INVENTORY_CACHE_TTL", default=300)
+# Seconds a product read by purchases and uses stays cached (until a product change commits
+# anyway); 0 turns it off.
+ECONOMY_PRODUCT_CACHE_TTL = env.int("ECONOMY_PRODUCT_CACHE_TTL", default=300)
 # Seconds a token's user stays cached (economy/accounts/authentication.py); 0 turns it off.
 ECONOMY_AUTH_CACHE_TTL = env.int("ECONOMY_AUTH_CACHE_TTL", default=60)
 ECONOMY_POPULAR_CACHE_TTL = env.int("ECONOMY_POPULAR_CACHE_TTL", default=3600)

@@ -8,6 +8,7 @@ cannot serve what that lost write should have made stale.
 """
 
 import logging
+import uuid
 
 from django.core.cache import cache
 
@@ -67,6 +68,51 @@ def safe_set(key, value, timeout):
         _lost_a_write("write")
         return
     _answered()
+
+
+def safe_add(key, value, timeout):
+    """Store `value` unless the key exists (SET NX). False when it did, or the cache is down."""
+    try:
+        added = cache.add(key, value, timeout)
+    except Exception:
+        logger.warning("cache write failed", exc_info=True)
+        return False
+    _answered()
+    return added
+
+
+def new_token():
+    """A version token: random, never reused, so no old entry can match a new token."""
+    return uuid.uuid4().hex[:12]
+
+
+def versioned_get_or_build(entry_key, token_keys, build, timeout):
+    """The value cached under `entry_key`, valid only while the version tokens it was built
+    under (the values of `token_keys`) are still current; else `build()`, stored.
+
+    One MGET reads the tokens and the entry. On a miss the tokens are read *before* build()
+    reads the database, so a write that commits meanwhile (and replaces a token on commit)
+    leaves the stored entry already stale: a read after a write never sees the old value.
+    A token missing from the cache (never set, or evicted) is created first (SET NX); the
+    entry is stored only under tokens known to be current, never under a missing one, which
+    would make it look valid again whenever that token went missing later.
+    """
+    found = safe_get_many([*token_keys, entry_key])
+    tokens = [found.get(key) for key in token_keys]
+    entry = found.get(entry_key)
+    if entry is not None and None not in tokens and entry[0] == tuple(tokens):
+        return entry[1]
+    storable = True
+    for i, key in enumerate(token_keys):
+        if tokens[i] is None:
+            tokens[i] = new_token()
+            # Lost a race to another reader or writer (or the cache is down): its token,
+            # not ours, is current, so this entry is not stored.
+            storable = safe_add(key, tokens[i], None) and storable
+    value = build()
+    if storable:
+        safe_set(entry_key, (tuple(tokens), value), timeout)
+    return value
 
 
 def safe_delete(key):

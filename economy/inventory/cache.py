@@ -8,11 +8,10 @@ An entry is valid only while the three tokens it was written under are current:
 
 The reader takes the tokens *before* it reads the database, so a write that commits during a
 cache miss replaces the version and the entry the reader then stores is already stale: a read
-after a write never sees the old inventory. Tokens are random, never reused, so an evicted
-token cannot make an old entry look valid again.
+after a write never sees the old inventory. Tokens are random, never reused, and no entry is
+stored under a missing token, so an evicted token cannot make an old entry look valid again
+(economy.common.cache.versioned_get_or_build).
 """
-
-import uuid
 
 from django.conf import settings
 
@@ -30,31 +29,24 @@ def _version_key(user_id):
     return f"inventory:version:{user_id}"
 
 
-def _new_token():
-    return uuid.uuid4().hex[:12]
-
-
 def get_or_build(user_id, build):
     """The cached inventory of a user, or `build()` stored under the tokens read beforehand."""
-    entry_key, version_key = _entry_key(user_id), _version_key(user_id)
-    found = safe_cache.safe_get_many([GENERATION_KEY, CATALOG_VERSION_KEY, version_key, entry_key])
-    tokens = (found.get(GENERATION_KEY), found.get(CATALOG_VERSION_KEY), found.get(version_key))
-    entry = found.get(entry_key)
-    if entry is not None and entry[0] == tokens:
-        return entry[1]
-    data = build()
-    safe_cache.safe_set(entry_key, (tokens, data), settings.ECONOMY_INVENTORY_CACHE_TTL)
-    return data
+    return safe_cache.versioned_get_or_build(
+        _entry_key(user_id),
+        (GENERATION_KEY, CATALOG_VERSION_KEY, _version_key(user_id)),
+        build,
+        settings.ECONOMY_INVENTORY_CACHE_TTL,
+    )
 
 
 def invalidate(user_id):
     """Make the user's cached inventory stale. Call it on commit, never before."""
-    safe_cache.safe_set(_version_key(user_id), _new_token(), None)
+    safe_cache.safe_set(_version_key(user_id), safe_cache.new_token(), None)
 
 
 def reset_all():
     """Make every user's cached inventory stale at once, whatever the number of users."""
-    safe_cache.safe_set(GENERATION_KEY, _new_token(), None)
+    safe_cache.safe_set(GENERATION_KEY, safe_cache.new_token(), None)
 
 
 # An invalidation lost while Redis was unreachable: reset everyone once it is back.

@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from economy.catalog.models import Product
+from economy.catalog import selectors as catalog
 from economy.common.exceptions import (
     AlreadyOwned,
     InsufficientFunds,
@@ -50,7 +50,7 @@ def _invalidate_on_commit(user_id):
 
 
 def _get_product(product_id):
-    product = Product.objects.only("id", "name", "price", "type", "is_active").get(pk=product_id)
+    product = catalog.get_product(product_id)
     if not product.is_active:
         raise ProductUnavailable(product_id=product.pk)
     return product
@@ -127,7 +127,7 @@ def use_product(*, user_id, product_id, quantity=1):
     Raises Product.DoesNotExist, InvalidInput, NotConsumable, NotInInventory,
     InsufficientQuantity.
     """
-    product = Product.objects.only("id", "type").get(pk=product_id)
+    product = catalog.get_product(product_id)
     if not product.is_consumable:
         raise NotConsumable(product_id=product.pk)
     _validate_quantity(product, quantity)

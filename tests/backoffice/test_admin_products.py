@@ -116,6 +116,8 @@ def test_a_price_not_above_zero_is_a_form_error_not_a_500(content_client, price)
     assert not Product.objects.filter(name="Magic wand").exists()
 
 
+# The new price reaches purchases when the change commits (the product cache's version).
+@pytest.mark.django_db(transaction=True)
 def test_a_price_change_never_alters_past_ledger_rows(content_client):
     product = ProductFactory(name="Potion", price=100)
     player = UserFactory(funds=1000)
