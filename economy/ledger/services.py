@@ -4,8 +4,9 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from economy.common.exceptions import InvalidInput
 
@@ -101,21 +102,39 @@ def credit_refund(*, user, purchase, quantity, reason="", staff=None):
     )
 
 
+# A purchase's two writes, in SQL written once. They run on every purchase, and building them
+# through the ORM cost more CPU than PostgreSQL spends running them (README, Performance).
+_DEBIT_SQL = f"UPDATE {User._meta.db_table} SET balance = balance - %s WHERE id = %s"  # noqa: S608
+_PURCHASE_COLUMNS = (
+    "user_id", "product_id", "kind", "amount", "quantity", "unit_price", "status",
+    "failure_reason", "reason", "idempotency_key", "created_at",
+)  # fmt: skip
+_INSERT_PURCHASE_SQL = (
+    f"INSERT INTO {Transaction._meta.db_table} ({', '.join(_PURCHASE_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join(['%s'] * len(_PURCHASE_COLUMNS))}) RETURNING id"
+)
+
+
 def debit_purchase(*, user_id, product, quantity, idempotency_key=""):
     """Debit a purchase and write its completed row. The caller holds the user lock and has
     checked the balance covers it (the CHECK balance >= 0 refuses an overdraft anyway)."""
-    cost = product.price * quantity
-    User.objects.filter(pk=user_id).update(balance=F("balance") - cost)
-    return Transaction.objects.create(
+    row = Transaction(
         user_id=user_id,
         product=product,
         kind=Kind.PURCHASE,
-        amount=cost,
+        amount=product.price * quantity,
         quantity=quantity,
         unit_price=product.price,
         status=Status.COMPLETED,
         idempotency_key=idempotency_key or "",
+        created_at=timezone.now(),
     )
+    with connection.cursor() as cursor:
+        cursor.execute(_DEBIT_SQL, [row.amount, user_id])
+        cursor.execute(_INSERT_PURCHASE_SQL, [getattr(row, c) for c in _PURCHASE_COLUMNS])
+        row.pk = cursor.fetchone()[0]
+    row._state.adding = False
+    return row
 
 
 def record_failed_purchase(*, user_id, product, quantity, reason, idempotency_key=""):
