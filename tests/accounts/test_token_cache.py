@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_a_repeated_request_skips_the_token_lookup(player, django_assert_num_queries):
     client = client_for(player)
-    with django_assert_num_queries(2):  # token join + the profile
+    with django_assert_num_queries(3):  # token join + the user's permissions + the profile
         assert client.get("/api/v1/users/me").status_code == 200
     with django_assert_num_queries(1):  # the profile only
         assert client.get("/api/v1/users/me").status_code == 200
