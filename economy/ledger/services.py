@@ -5,7 +5,6 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from economy.common.exceptions import InvalidInput
@@ -38,6 +37,37 @@ class BalanceChange(NamedTuple):
     balance: int
 
 
+# Every balance change and ledger row is written by the two statements below, in SQL built
+# once per process: they run on every purchase and top-up, and building them through the ORM
+# cost more CPU than PostgreSQL spends running them (README, Performance).
+_BALANCE_SQL = f"UPDATE {User._meta.db_table} SET balance = balance + %s WHERE id = %s"  # noqa: S608
+_ROW_FIELDS = [field for field in Transaction._meta.concrete_fields if not field.primary_key]
+_INSERT_ROW_SQL = (
+    f"INSERT INTO {Transaction._meta.db_table} "  # noqa: S608
+    f"({', '.join(field.column for field in _ROW_FIELDS)}) "
+    f"VALUES ({', '.join(['%s'] * len(_ROW_FIELDS))}) RETURNING id"
+)
+
+
+def _add_to_balance(user_id, amount):
+    """The balance UPDATE; `amount` < 0 debits. The caller holds the user lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(_BALANCE_SQL, [amount, user_id])
+
+
+def _write(**fields):
+    """INSERT a ledger row and return it, as Transaction.objects.create(**fields) would."""
+    row = Transaction(created_at=timezone.now(), **fields)
+    values = [
+        field.get_db_prep_save(getattr(row, field.attname), connection) for field in _ROW_FIELDS
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_ROW_SQL, values)
+        row.pk = cursor.fetchone()[0]
+    row._state.adding = False
+    return row
+
+
 def _credit(*, user_id, amount, **fields):
     """Credit a balance and write the completed ledger row, atomically, under the user lock.
 
@@ -48,10 +78,8 @@ def _credit(*, user_id, amount, **fields):
 
 def _credit_locked(*, user, amount, **fields):
     """The credit itself; `user` is the row the caller locked with lock_user()."""
-    User.objects.filter(pk=user.pk).update(balance=F("balance") + amount)
-    row = Transaction.objects.create(
-        user_id=user.pk, amount=amount, status=Status.COMPLETED, **fields
-    )
+    _add_to_balance(user.pk, amount)
+    row = _write(user_id=user.pk, amount=amount, status=Status.COMPLETED, **fields)
     return BalanceChange(row, user.balance + amount)
 
 
@@ -102,45 +130,27 @@ def credit_refund(*, user, purchase, quantity, reason="", staff=None):
     )
 
 
-# A purchase's two writes, in SQL written once. They run on every purchase, and building them
-# through the ORM cost more CPU than PostgreSQL spends running them (README, Performance).
-_DEBIT_SQL = f"UPDATE {User._meta.db_table} SET balance = balance - %s WHERE id = %s"  # noqa: S608
-_PURCHASE_COLUMNS = (
-    "user_id", "product_id", "kind", "amount", "quantity", "unit_price", "status",
-    "failure_reason", "reason", "idempotency_key", "created_at",
-)  # fmt: skip
-_INSERT_PURCHASE_SQL = (
-    f"INSERT INTO {Transaction._meta.db_table} ({', '.join(_PURCHASE_COLUMNS)}) "  # noqa: S608
-    f"VALUES ({', '.join(['%s'] * len(_PURCHASE_COLUMNS))}) RETURNING id"
-)
-
-
 def debit_purchase(*, user_id, product, quantity, idempotency_key=""):
     """Debit a purchase and write its completed row. The caller holds the user lock and has
     checked the balance covers it (the CHECK balance >= 0 refuses an overdraft anyway)."""
-    row = Transaction(
+    cost = product.price * quantity
+    _add_to_balance(user_id, -cost)
+    return _write(
         user_id=user_id,
         product=product,
         kind=Kind.PURCHASE,
-        amount=product.price * quantity,
+        amount=cost,
         quantity=quantity,
         unit_price=product.price,
         status=Status.COMPLETED,
         idempotency_key=idempotency_key or "",
-        created_at=timezone.now(),
     )
-    with connection.cursor() as cursor:
-        cursor.execute(_DEBIT_SQL, [row.amount, user_id])
-        cursor.execute(_INSERT_PURCHASE_SQL, [getattr(row, c) for c in _PURCHASE_COLUMNS])
-        row.pk = cursor.fetchone()[0]
-    row._state.adding = False
-    return row
 
 
 def record_failed_purchase(*, user_id, product, quantity, reason, idempotency_key=""):
     """Keep a refused purchase in the ledger so support can see what the player tried. Written
     outside the refused transaction: it moves no money."""
-    return Transaction.objects.create(
+    return _write(
         user_id=user_id,
         product=product,
         kind=Kind.PURCHASE,
