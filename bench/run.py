@@ -9,6 +9,8 @@ Prints one table and writes bench/results/<timestamp>.json (and latest.json).
 
 Environment (all optional):
     BENCH_DURATION      per wrk/pgbench run, wrk syntax (30s, 1m); default 30s
+    BENCH_WARMUP        the same load, not measured, before each wrk run (first connections,
+                        token and product caches filled); default 5s, 0 for none
     BENCH_CONNECTIONS   concurrent connections / pgbench clients; default 32
     BENCH_MODELS        worker models to run every scenario under, comma separated, the first
                         is the reference for pgbench and popular-products; default gthread,sync
@@ -47,6 +49,7 @@ BIN = Path(sys.executable).parent
 RESULTS = BENCH / "results"
 
 DURATION = os.environ.get("BENCH_DURATION", "30s")
+WARMUP = os.environ.get("BENCH_WARMUP", "5s")
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 MODELS = [m.strip() for m in os.environ.get("BENCH_MODELS", "gthread,sync").split(",") if m]
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
@@ -333,7 +336,7 @@ def cpu_per_request(before, after, requests):
 
 
 # --- wrk -------------------------------------------------------------------------------------
-def run_wrk(server, script, *args, duration=DURATION, connections=CONNECTIONS):
+def _wrk(server, script, args, duration, connections):
     command = [
         "wrk",
         f"-t{WRK_THREADS}",
@@ -347,16 +350,28 @@ def run_wrk(server, script, *args, duration=DURATION, connections=CONNECTIONS):
         "--",
         *map(str, args),
     ]
-    load_before = os.getloadavg()[0]
-    cpu_before = cpu_snapshot(server)
     done = subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, timeout=seconds(duration) + 60
     )
-    cpu_after = cpu_snapshot(server)
     line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
     if done.returncode != 0 or line is None:
         raise RuntimeError(f"wrk {script} failed: {done.stdout}{done.stderr}")
-    result = json.loads(line.removeprefix("BENCH_JSON "))
+    return json.loads(line.removeprefix("BENCH_JSON "))
+
+
+def run_wrk(
+    server, script, *args, duration=DURATION, connections=CONNECTIONS, warmup=WARMUP,
+    warmup_args=None,
+):  # fmt: skip
+    """One measured wrk run, after `warmup` of the same load that is not measured: a steady
+    state, not the first connections and cache fills of each worker. `warmup_args` replaces
+    `args` for the warm-up when a run must not repeat it (add-funds' idempotency keys)."""
+    if seconds(warmup) > 0:
+        _wrk(server, script, warmup_args or args, warmup, connections)
+    load_before = os.getloadavg()[0]
+    cpu_before = cpu_snapshot(server)
+    result = _wrk(server, script, args, duration, connections)
+    cpu_after = cpu_snapshot(server)
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     result["loadavg_before"] = load_before
     result["cpu_ms_per_request"] = cpu_per_request(cpu_before, cpu_after, result["requests"])
@@ -419,9 +434,11 @@ def http_scenarios(model, fixture, logdir, run_id):
             )  # fmt: skip
         if "add-funds" in SCENARIOS:
             key_prefix = f"{run_id}-{model}"
+            backend = fixture["backend"]["token"]
             result = run_wrk(
-                server, "add_funds.lua", tokens, fixture["backend"]["token"], key_prefix
-            )
+                server, "add_funds.lua", tokens, backend, key_prefix,
+                warmup_args=(tokens, backend, f"{key_prefix}-warmup"),
+            )  # fmt: skip
             rows.append(
                 summarise("add-funds, fresh key" + label, result, (201,), baseline=health,
                           server=server)
@@ -458,7 +475,7 @@ def run_pgbench(pgbench, fixture, logdir, *, hot):
         first, last = fixture["first_user_id"], fixture["last_user_id"]
     prefix = logdir / ("pgbench-hot" if hot else "pgbench")
     command = [
-        pgbench, "-n", "-M", "simple",
+        pgbench, "-n", "-M", "prepared",
         "-c", str(CONNECTIONS), "-j", "2", "-T", str(seconds(DURATION)),
         "-f", str(BENCH / "pgbench" / "purchase.sql"),
         "-D", f"first_uid={first}", "-D", f"last_uid={last}",
@@ -491,7 +508,7 @@ def run_pgbench(pgbench, fixture, logdir, *, hot):
 
     row = {
         "scenario": "pgbench purchase SQL, " + ("one user (hot row)" if hot else "1,000 users"),
-        "server": f"PostgreSQL, {CONNECTIONS} clients, -M simple",
+        "server": f"PostgreSQL, {CONNECTIONS} clients, -M prepared",
         "rps": round(tps, 1),
         "p50_ms": round(pct(0.50), 2),
         "p99_ms": round(pct(0.99), 2),
@@ -600,6 +617,8 @@ def profile(model, fixture, logdir):
         ):
             if name == "inventory-hit":
                 django_step("bench/bootstrap.py", "warm-inventory", "--fixture", fixture["path"])
+            if seconds(WARMUP) > 0:  # before the profilers attach: only the steady state
+                _wrk(server, script, args, WARMUP, CONNECTIONS)
             spies = []
             for pid in server.worker_pids():
                 out = logdir / f"profile-{name}-{model}-{pid}.txt"
@@ -614,7 +633,7 @@ def profile(model, fixture, logdir):
                         ),
                     )
                 )  # fmt: skip
-            result = run_wrk(server, script, *args)
+            result = run_wrk(server, script, *args, warmup="0")
             for _, spy in spies:
                 try:
                     spy.wait(timeout=30)
@@ -700,6 +719,7 @@ def main():
         "machine": machine(),
         "settings": {
             "duration": DURATION,
+            "warmup": WARMUP,
             "connections": CONNECTIONS,
             "wrk_threads": WRK_THREADS,
             "models": MODELS,
@@ -777,7 +797,8 @@ def print_report(report, out):
     print()
     print(
         f"Machine: {m['nproc']} CPUs ({m['cpu']}), shared by wrk, gunicorn, PostgreSQL and "
-        f"Redis. {s['duration']} per run, {s['connections']} connections, "
+        f"Redis. {s['duration']} per run after {s.get('warmup', '0s')} of warm-up, "
+        f"{s['connections']} connections, "
         f"{s['workers']} workers (gthread: x {s['gthread_threads']} threads)."
     )
     print()

@@ -50,6 +50,11 @@ threads = _env_int("GUNICORN_THREADS", 1)
 timeout = _env_int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
+# The application (Django, every view, the cache clients: config/wsgi.py) is imported once in
+# the master, then the workers fork from it: a new or recycled worker serves at once instead of
+# spending a second of CPU importing, and the imported code is shared between workers. Each
+# worker opens its own database and Redis connections on first use.
+preload_app = _env_bool("GUNICORN_PRELOAD", True)
 # Recycle workers now and then so a slow leak never becomes an outage; the jitter keeps them
 # from all restarting at once.
 max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000)

@@ -5,6 +5,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from economy.common.exceptions import InvalidInput
@@ -27,9 +28,31 @@ def validate_amount(amount, *, limit=None):
     return amount
 
 
+class LockedUser(NamedTuple):
+    pk: int
+    balance: int
+
+
+# SELECT ... FOR UPDATE, what select_for_update() sends, in SQL written once: the ORM spent a
+# sixth of a purchase's CPU building it (README, Performance). SQLite has no row locks and
+# needs none: its IMMEDIATE transactions take the database's write lock at BEGIN.
+_LOCK_SQL = f"SELECT balance FROM {User._meta.db_table} WHERE id = %s"  # noqa: S608
+
+
 def lock_user(user_id):
-    """Lock the user row for the rest of the transaction; always the first lock taken."""
-    return User.objects.select_for_update().only("id", "balance").get(pk=user_id)
+    """Lock the user row for the rest of the transaction and return its balance; always the
+    first lock taken. Raises User.DoesNotExist."""
+    if connection.get_autocommit():
+        raise TransactionManagementError("lock_user() outside a transaction locks nothing.")
+    sql = _LOCK_SQL
+    if connection.features.has_select_for_update:
+        sql = f"{sql} {connection.ops.for_update_sql()}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise User.DoesNotExist(f"No user {user_id}.")
+    return LockedUser(user_id, row[0])
 
 
 class BalanceChange(NamedTuple):
