@@ -60,9 +60,9 @@ class BalanceChange(NamedTuple):
     balance: int
 
 
-# Every balance change and ledger row is written by the two statements below, in SQL built
-# once per process: they run on every purchase and top-up, and building them through the ORM
-# cost more CPU than PostgreSQL spends running them (README, Performance).
+# Every ledger row, and the balance change beside it, is written by the SQL below, built once
+# per process: it runs on every purchase and top-up, and building it through the ORM cost
+# more CPU than PostgreSQL spends running it (README, Performance).
 _BALANCE_SQL = f"UPDATE {User._meta.db_table} SET balance = balance + %s WHERE id = %s"  # noqa: S608
 _ROW_FIELDS = [field for field in Transaction._meta.concrete_fields if not field.primary_key]
 _INSERT_ROW_SQL = (
@@ -70,22 +70,27 @@ _INSERT_ROW_SQL = (
     f"({', '.join(field.column for field in _ROW_FIELDS)}) "
     f"VALUES ({', '.join(['%s'] * len(_ROW_FIELDS))}) RETURNING id"
 )
+# On PostgreSQL the balance UPDATE rides in the INSERT's statement: a data-modifying WITH runs
+# exactly once and to completion, read or not. One round trip instead of two.
+_BALANCE_AND_ROW_SQL = f"WITH balance AS ({_BALANCE_SQL}) {_INSERT_ROW_SQL}"
 
 
-def _add_to_balance(user_id, amount):
-    """The balance UPDATE; `amount` < 0 debits. The caller holds the user lock."""
-    with connection.cursor() as cursor:
-        cursor.execute(_BALANCE_SQL, [amount, user_id])
-
-
-def _write(**fields):
-    """INSERT a ledger row and return it, as Transaction.objects.create(**fields) would."""
+def _write(*, balance_change=0, **fields):
+    """INSERT a ledger row and return it, as Transaction.objects.create(**fields) would. With
+    `balance_change` (< 0 debits), the row's user's balance moves by it in the same
+    transaction; the caller holds the user lock."""
     row = Transaction(created_at=timezone.now(), **fields)
     values = [
         field.get_db_prep_save(getattr(row, field.attname), connection) for field in _ROW_FIELDS
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_ROW_SQL, values)
+        if not balance_change:
+            cursor.execute(_INSERT_ROW_SQL, values)
+        elif connection.vendor == "postgresql":
+            cursor.execute(_BALANCE_AND_ROW_SQL, [balance_change, row.user_id, *values])
+        else:
+            cursor.execute(_BALANCE_SQL, [balance_change, row.user_id])
+            cursor.execute(_INSERT_ROW_SQL, values)
         row.pk = cursor.fetchone()[0]
     row._state.adding = False
     return row
@@ -101,8 +106,9 @@ def _credit(*, user_id, amount, **fields):
 
 def _credit_locked(*, user, amount, **fields):
     """The credit itself; `user` is the row the caller locked with lock_user()."""
-    _add_to_balance(user.pk, amount)
-    row = _write(user_id=user.pk, amount=amount, status=Status.COMPLETED, **fields)
+    row = _write(
+        balance_change=amount, user_id=user.pk, amount=amount, status=Status.COMPLETED, **fields
+    )
     return BalanceChange(row, user.balance + amount)
 
 
@@ -157,8 +163,8 @@ def debit_purchase(*, user_id, product, quantity, idempotency_key=""):
     """Debit a purchase and write its completed row. The caller holds the user lock and has
     checked the balance covers it (the CHECK balance >= 0 refuses an overdraft anyway)."""
     cost = product.price * quantity
-    _add_to_balance(user_id, -cost)
     return _write(
+        balance_change=-cost,
         user_id=user_id,
         product=product,
         kind=Kind.PURCHASE,
