@@ -242,7 +242,7 @@ def _has_popular():
 def sql_counts(args):
     fixture = json.loads(Path(args.fixture).read_text())
     tokens = Path(fixture["tokens_file"]).read_text().split("\n")
-    (uid_a, token_a), (uid_b, token_b) = (line.split() for line in tokens[10:12])
+    (uid_a, token_a), (uid_b, token_b), (_, token_c) = (line.split() for line in tokens[10:13])
     uid_a, uid_b = int(uid_a), int(uid_b)
     potion = fixture["products"]["potion"]
     backend = fixture["backend"]["token"]
@@ -275,6 +275,12 @@ def sql_counts(args):
         cache.delete_pattern("*popular*")
         cases.append(("popular-products (cold)", "GET", POPULAR_PATH, token_b, None, None))
         cases.append(("popular-products (warm)", "GET", POPULAR_PATH, token_b, None, None))
+    cases.append(("purchase, first request of its token", "POST", purchase, token_c, {}, None))
+    # The steady state: tokens and the product already cached, as after a worker's first
+    # requests. The first request of a token adds its lookup (the last row shows it).
+    for token in (token_a, token_b, backend):
+        _measure(client, "GET", "/api/v1/users/me", token)
+    _measure(client, "POST", purchase, token_a, {"quantity": 1})
     results = {}
     for name, method, path, token, body, headers in cases:
         results[name] = _measure(client, method, path, token, body, headers)

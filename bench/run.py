@@ -691,7 +691,7 @@ def table(rows):
 
 
 def sql_table(counts):
-    lines = ["| request | status | SQL statements (ORM) | PG round trips | Redis commands |"]
+    lines = ["| request | status | SQL statements | PG round trips | Redis commands |"]
     lines.append("|---|---|---|---|---|")
     for name, c in counts.items():
         lines.append(

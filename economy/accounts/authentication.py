@@ -40,6 +40,7 @@ def _permissions_of(user):
     """What ModelBackend.get_all_permissions() gives, in one query instead of two."""
     rows = (
         Permission.objects.filter(Q(user=user) | Q(group__user=user))
+        .order_by()
         .values_list("content_type__app_label", "codename")
         .distinct()
     )

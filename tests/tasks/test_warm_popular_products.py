@@ -20,7 +20,7 @@ def test_after_the_warm_up_players_are_served_without_the_aggregate(
 
     assert warm_popular_products.delay().get() == 1
 
-    with django_assert_num_queries(1):  # the token lookup only
+    with django_assert_num_queries(2):  # the token lookup and its permissions only
         body = player_client.get(URL).json()
     assert [r["product_id"] for r in body["results"]] == [product.pk]
 
