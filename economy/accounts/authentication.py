@@ -62,15 +62,29 @@ def _user_from(snapshot):
     return user
 
 
+def _read_ahead_keys(request):
+    """The cache keys the view will read, for views that name them (`cache_keys_to_read_ahead`
+    with the URL's arguments): read with the token's entry, in the same round trip."""
+    context = getattr(request, "parser_context", None) or {}
+    name_them = getattr(context.get("view"), "cache_keys_to_read_ahead", None)
+    return name_them(**context.get("kwargs", {})) if name_them else ()
+
+
 class TokenAuthentication(authentication.TokenAuthentication):
     """`Authorization: Token <key>`: DRF's scheme, with the lookup cached (see module doc)."""
+
+    def authenticate(self, request):
+        # DRF makes an authenticator per request: the request is this one's to remember.
+        self.request = request
+        return super().authenticate(request)
 
     def authenticate_credentials(self, key):
         # PostgreSQL cannot compare a NUL byte: refuse it here as a bad token (401), not 503.
         if "\x00" in key:
             raise exceptions.AuthenticationFailed("Invalid token.")
         cache_key = _cache_key(key)
-        snapshot = safe_cache.safe_get(cache_key)
+        ahead = _read_ahead_keys(getattr(self, "request", None))
+        snapshot = safe_cache.safe_get_many([cache_key], ahead=ahead).get(cache_key)
         if snapshot is None:
             user, token = super().authenticate_credentials(key)
             snapshot = _snapshot(user)

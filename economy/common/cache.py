@@ -7,6 +7,7 @@ so a Redis that comes back with its old data (a restart from a snapshot, a promo
 cannot serve what that lost write should have made stale.
 """
 
+import contextvars
 import logging
 import uuid
 
@@ -16,6 +17,9 @@ logger = logging.getLogger("economy.cache")
 
 _recovery_hooks = []
 _writes_lost = False
+# Values read ahead in another round trip of this request (see safe_get_many's `ahead`), by
+# the exact tuple of keys a later read will ask for. Emptied when the request finishes.
+_read_ahead = contextvars.ContextVar("cache_read_ahead", default=None)
 
 
 def on_recovery(hook):
@@ -33,31 +37,56 @@ def _lost_a_write(operation):
 
 
 def _answered():
+    """Called after each cache operation that succeeded. True when it ran the recovery hooks:
+    then what a read just returned predates them, and the read is made again."""
     global _writes_lost
-    if _writes_lost:
-        _writes_lost = False
-        logger.warning("cache answers again: resetting what a lost write may have left stale")
-        for hook in _recovery_hooks:
-            hook()
+    if not _writes_lost:
+        return False
+    _writes_lost = False
+    logger.warning("cache answers again: resetting what a lost write may have left stale")
+    for hook in _recovery_hooks:
+        hook()
+    return True
 
 
-def safe_get_many(keys):
+def safe_get_many(keys, *, ahead=()):
+    """The values of `keys` found in the cache ({} when it cannot answer).
+
+    `ahead`: keys a later read of this request will ask for, read in the same round trip; that
+    later safe_get_many(ahead) is then answered from them, once, at no round trip. The values
+    are as current as a read made at this point: the cache-versioned readers read their tokens
+    before the database anyway, so an earlier read is still a read before it.
+    """
+    early = _read_ahead.get()
+    if early is not None and not ahead:
+        found = early.pop(tuple(keys), None)
+        if found is not None:
+            return found
     try:
-        found = cache.get_many(keys)
+        found = cache.get_many([*keys, *ahead])
+        if _answered():
+            found = cache.get_many([*keys, *ahead])
     except Exception:
         logger.warning("cache read failed; answering from the database", exc_info=True)
         return {}
-    _answered()
+    if ahead:
+        _read_ahead.set({tuple(ahead): {key: found[key] for key in ahead if key in found}})
     return found
+
+
+def forget_read_ahead(**kwargs):
+    """Drop what was read ahead and not used: a request_finished receiver (CommonConfig)."""
+    _read_ahead.set(None)
 
 
 def safe_get(key, default=None):
     try:
         value = cache.get(key, default)
+        if _answered():
+            value = cache.get(key, default)
     except Exception:
         logger.warning("cache read failed; answering from the database", exc_info=True)
         return default
-    _answered()
     return value
 
 
@@ -86,6 +115,11 @@ def new_token():
     return uuid.uuid4().hex[:12]
 
 
+def versioned_keys(entry_key, token_keys):
+    """The keys versioned_get_or_build() reads, in its order: to read them ahead."""
+    return (*token_keys, entry_key)
+
+
 def versioned_get_or_build(entry_key, token_keys, build, timeout):
     """The value cached under `entry_key`, valid only while the version tokens it was built
     under (the values of `token_keys`) are still current; else `build()`, stored.
@@ -97,7 +131,7 @@ def versioned_get_or_build(entry_key, token_keys, build, timeout):
     entry is stored only under tokens known to be current, never under a missing one, which
     would make it look valid again whenever that token went missing later.
     """
-    found = safe_get_many([*token_keys, entry_key])
+    found = safe_get_many(versioned_keys(entry_key, token_keys))
     tokens = [found.get(key) for key in token_keys]
     entry = found.get(entry_key)
     if entry is not None and None not in tokens and entry[0] == tuple(tokens):

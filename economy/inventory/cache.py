@@ -29,13 +29,19 @@ def _version_key(user_id):
     return f"inventory:version:{user_id}"
 
 
+def _tokens(user_id):
+    return (GENERATION_KEY, CATALOG_VERSION_KEY, _version_key(user_id))
+
+
+def keys(user_id):
+    """What a read of the user's inventory reads from the cache, to read it ahead."""
+    return safe_cache.versioned_keys(_entry_key(user_id), _tokens(user_id))
+
+
 def get_or_build(user_id, build):
     """The cached inventory of a user, or `build()` stored under the tokens read beforehand."""
     return safe_cache.versioned_get_or_build(
-        _entry_key(user_id),
-        (GENERATION_KEY, CATALOG_VERSION_KEY, _version_key(user_id)),
-        build,
-        settings.ECONOMY_INVENTORY_CACHE_TTL,
+        _entry_key(user_id), _tokens(user_id), build, settings.ECONOMY_INVENTORY_CACHE_TTL
     )
 
 
