@@ -79,6 +79,8 @@ def _write(*, balance_change=0, **fields):
     """INSERT a ledger row and return it, as Transaction.objects.create(**fields) would. With
     `balance_change` (< 0 debits), the row's user's balance moves by it in the same
     transaction; the caller holds the user lock."""
+    if balance_change and connection.get_autocommit():
+        raise TransactionManagementError("A balance change outside a transaction.")
     row = Transaction(created_at=timezone.now(), **fields)
     values = [
         field.get_db_prep_save(getattr(row, field.attname), connection) for field in _ROW_FIELDS
@@ -159,34 +161,32 @@ def credit_refund(*, user, purchase, quantity, reason="", staff=None):
     )
 
 
+def _purchase_row(*, user_id, product, quantity, idempotency_key):
+    """The fields every purchase row has, completed or refused: the unit price of the moment."""
+    return {
+        "user_id": user_id,
+        "product": product,
+        "kind": Kind.PURCHASE,
+        "amount": product.price * quantity,
+        "quantity": quantity,
+        "unit_price": product.price,
+        "idempotency_key": idempotency_key or "",
+    }
+
+
 def debit_purchase(*, user_id, product, quantity, idempotency_key=""):
     """Debit a purchase and write its completed row. The caller holds the user lock and has
     checked the balance covers it (the CHECK balance >= 0 refuses an overdraft anyway)."""
-    cost = product.price * quantity
-    return _write(
-        balance_change=-cost,
-        user_id=user_id,
-        product=product,
-        kind=Kind.PURCHASE,
-        amount=cost,
-        quantity=quantity,
-        unit_price=product.price,
-        status=Status.COMPLETED,
-        idempotency_key=idempotency_key or "",
+    fields = _purchase_row(
+        user_id=user_id, product=product, quantity=quantity, idempotency_key=idempotency_key
     )
+    return _write(balance_change=-fields["amount"], status=Status.COMPLETED, **fields)
 
 
 def record_failed_purchase(*, user_id, product, quantity, reason, idempotency_key=""):
     """Keep a refused purchase in the ledger so support can see what the player tried. Written
     outside the refused transaction: it moves no money."""
-    return _write(
-        user_id=user_id,
-        product=product,
-        kind=Kind.PURCHASE,
-        amount=product.price * quantity,
-        quantity=quantity,
-        unit_price=product.price,
-        status=Status.FAILED,
-        failure_reason=reason,
-        idempotency_key=idempotency_key or "",
+    fields = _purchase_row(
+        user_id=user_id, product=product, quantity=quantity, idempotency_key=idempotency_key
     )
+    return _write(status=Status.FAILED, failure_reason=reason, **fields)

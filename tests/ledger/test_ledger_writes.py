@@ -57,3 +57,16 @@ def test_an_overdraft_is_refused_by_the_database_and_writes_nothing(vendor):
     user.refresh_from_db()
     assert user.balance == 10
     assert Transaction.objects.count() == rows_before
+
+
+@pytest.mark.django_db(transaction=True)  # no test transaction around it: autocommit
+def test_a_balance_change_outside_a_transaction_is_refused_and_writes_nothing():
+    from django.db.transaction import TransactionManagementError
+
+    user, product = UserFactory(funds=100), ProductFactory(price=30)
+    rows_before = Transaction.objects.count()
+    with pytest.raises(TransactionManagementError):
+        ledger.debit_purchase(user_id=user.pk, product=product, quantity=1)
+    user.refresh_from_db()
+    assert user.balance == 100
+    assert Transaction.objects.count() == rows_before
