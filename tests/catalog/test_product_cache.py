@@ -8,13 +8,10 @@ from economy.catalog import services as catalog
 from economy.catalog.models import Product
 from economy.ledger.models import Kind, Transaction
 from tests.factories import ProductFactory
+from tests.helpers import purchase
 
 # A product change replaces the catalog's version on commit: only a committed change counts.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def purchase(client, product):
-    return client.post(f"/api/v1/products/{product.pk}/purchase", {}, format="json")
 
 
 def product_queries(client, product):

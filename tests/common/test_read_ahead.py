@@ -6,6 +6,7 @@ import redis
 from django.core.cache import cache
 
 from economy.common import cache as safe_cache
+from tests.helpers import inventory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,10 +22,6 @@ def redis_commands(monkeypatch):
 
     monkeypatch.setattr(redis.Redis, "execute_command", counted)
     return sent
-
-
-def inventory(client, user):
-    return client.get(f"/api/v1/users/{user.pk}/inventory")
 
 
 def test_an_inventory_hit_is_one_round_trip_and_no_sql(

@@ -3,11 +3,11 @@ production settings, against the local PostgreSQL and Redis that `make test` poi
 
 import os
 import secrets
-import uuid
 
 import pytest
 
-from .support import DEFAULT_REDIS_URL, VENV_BIN, connect, database_url, with_dbname
+from . import support
+from .support import DEFAULT_REDIS_URL, VENV_BIN, database_url
 
 
 @pytest.fixture
@@ -41,17 +41,5 @@ def production_env(tmp_path):
 @pytest.fixture
 def scratch_database():
     """A fresh, empty database on the local server; its URL. Dropped afterwards."""
-    base = database_url()
-    name = f"economy_deploy_{uuid.uuid4().hex[:12]}"
-    admin_url = with_dbname(base, "postgres")
-    with connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield with_dbname(base, name)
-    finally:
-        with connect(admin_url, autocommit=True) as conn:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                (name,),
-            )
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    with support.scratch_database("economy_deploy") as url:
+        yield url

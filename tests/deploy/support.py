@@ -2,49 +2,24 @@
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import environ
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-# The interpreter running the suite is the project's venv: its bin/ holds gunicorn and celery.
-VENV_BIN = Path(sys.executable).parent
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/economy"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-def database_url():
-    return os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
-
-
-def with_dbname(url, name):
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def connect(url, **extra):
-    """A psycopg connection to the database of a DATABASE_URL."""
-    import psycopg
-
-    config = environ.Env.db_url_config(url)
-    kwargs = {
-        "dbname": config["NAME"],
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-    }
-    kwargs = {key: value for key, value in kwargs.items() if value is not None}
-    return psycopg.connect(**kwargs, connect_timeout=5, **extra)
+from tests.scratch import (  # noqa: F401 (the deploy tests import them from here)
+    DEFAULT_REDIS_URL,
+    REPO,
+    VENV_BIN,
+    connect,
+    database_url,
+    free_port,
+    scratch_database,
+    with_dbname,
+)
 
 
 def run(args, *, env, timeout=180, **kwargs):
@@ -59,12 +34,6 @@ def run(args, *, env, timeout=180, **kwargs):
         check=False,
         **kwargs,
     )
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def http_get(url, headers=None, timeout=5):

@@ -2,20 +2,9 @@ import pytest
 
 from tests.common.test_health import CLOSED_PORT_CACHE
 from tests.factories import PermanentProductFactory, ProductFactory, UserFactory
+from tests.helpers import buy, inventory
 
 pytestmark = pytest.mark.django_db
-
-
-def inventory(client, user):
-    return client.get(f"/api/v1/users/{user.pk}/inventory")
-
-
-def buy(client, product, quantity=1):
-    response = client.post(
-        f"/api/v1/products/{product.pk}/purchase", {"quantity": quantity}, format="json"
-    )
-    assert response.status_code == 201, response.content
-    return response
 
 
 def test_inventory_groups_consumables_with_quantity_and_lists_permanents(

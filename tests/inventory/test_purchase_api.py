@@ -3,13 +3,9 @@ import pytest
 from economy.inventory.models import InventoryItem
 from economy.ledger.models import Kind, Status, Transaction
 from tests.factories import PermanentProductFactory, ProductFactory, UserFactory
-from tests.helpers import assert_ledger_consistent
+from tests.helpers import assert_ledger_consistent, purchase
 
 pytestmark = pytest.mark.django_db
-
-
-def purchase(client, product, **body):
-    return client.post(f"/api/v1/products/{product.pk}/purchase", body, format="json")
 
 
 def test_purchase_debits_adds_to_inventory_and_writes_a_completed_row(

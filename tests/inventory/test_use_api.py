@@ -2,20 +2,13 @@ import pytest
 
 from economy.inventory.models import InventoryItem
 from tests.factories import ProductFactory
-from tests.helpers import assert_ledger_consistent
+from tests.helpers import assert_ledger_consistent, buy
 
 pytestmark = pytest.mark.django_db
 
 
 def use(client, product, **body):
     return client.post(f"/api/v1/products/{product.pk}/use", body, format="json")
-
-
-def buy(client, product, quantity=1):
-    response = client.post(
-        f"/api/v1/products/{product.pk}/purchase", {"quantity": quantity}, format="json"
-    )
-    assert response.status_code == 201
 
 
 def test_use_decrements_quantity(player, player_client, product):

@@ -5,16 +5,19 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-REPO = Path(__file__).resolve().parents[2]
-VENV_BIN = Path(sys.executable).parent
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/economy"
+from tests.scratch import (  # noqa: F401 (the fault tests import them from here)
+    REPO,
+    VENV_BIN,
+    connect,
+    database_url,
+    free_port,
+    scratch_database,
+    with_dbname,
+)
 
 
 def production_env(**overrides):
@@ -36,36 +39,6 @@ def production_env(**overrides):
     )
     env.update(overrides)
     return env
-
-
-def database_url():
-    return os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
-
-
-def with_dbname(url, name):
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-def connect(url, **extra):
-    """A psycopg connection to the database of a postgres:// URL."""
-    import psycopg
-
-    parts = urlsplit(url)
-    kwargs = {
-        "dbname": parts.path.lstrip("/"),
-        "user": parts.username,
-        "password": parts.password,
-        "host": parts.hostname,
-        "port": parts.port,
-    }
-    kwargs = {key: value for key, value in kwargs.items() if value}
-    return psycopg.connect(**kwargs, connect_timeout=5, **extra)
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until(predicate, *, timeout, interval=0.05, message="condition"):

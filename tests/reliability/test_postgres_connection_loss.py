@@ -9,22 +9,20 @@ HTTP with urllib.
 
 import json
 import os
-import uuid
 
 import pytest
 
+from . import support
 from .support import (
     REPO,
     VENV_BIN,
     connect,
-    database_url,
     free_port,
     http,
     production_env,
     start,
     stop,
     wait_until,
-    with_dbname,
 )
 
 pytestmark = pytest.mark.slow
@@ -45,19 +43,8 @@ print({"token": Token.objects.create(user=user).key, "user": user.pk, "product":
 
 @pytest.fixture
 def scratch_database():
-    name = f"economy_reliability_{uuid.uuid4().hex[:12]}"
-    admin_url = with_dbname(database_url(), "postgres")
-    with connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield with_dbname(database_url(), name)
-    finally:
-        with connect(admin_url, autocommit=True) as conn:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                (name,),
-            )
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    with support.scratch_database("economy_reliability") as url:
+        yield url
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from economy.inventory import cache as inventory_cache
 from tests.conftest import client_for
 from tests.factories import UserFactory
-from tests.helpers import assert_ledger_consistent
+from tests.helpers import assert_ledger_consistent, buy
 
 from .support import RedisServer
 
@@ -46,14 +46,6 @@ def inventory_quantity(client, user, product):
     assert response.status_code == 200, response.content
     held = {item["product"]["id"]: item["quantity"] for item in response.json()["consumables"]}
     return held.get(product.pk, 0)
-
-
-def buy(client, product, quantity=1):
-    response = client.post(
-        f"/api/v1/products/{product.pk}/purchase", {"quantity": quantity}, format="json"
-    )
-    assert response.status_code == 201, response.content
-    return response
 
 
 def test_reads_and_writes_survive_redis_dying_and_nothing_stale_after_restart(
