@@ -1,4 +1,5 @@
 import pytest
+import redis
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -18,6 +19,20 @@ def _clean_cache():
     clear_cache()
     yield
     clear_cache()
+
+
+@pytest.fixture
+def redis_commands(monkeypatch):
+    """The names of the Redis commands sent from now on, in order (one per round trip)."""
+    sent = []
+    original = redis.Redis.execute_command
+
+    def counted(self, *args, **options):
+        sent.append(args[0])
+        return original(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counted)
+    return sent
 
 
 @pytest.fixture
