@@ -17,8 +17,8 @@ Environment (all optional):
     BENCH_WORKERS       gunicorn worker processes; default production's formula (2 x CPU + 1, <= 8)
     BENCH_THREADS       threads per gthread worker; default 4
     BENCH_ROWS          ledger rows for popular-products; default 1000000 (0 skips it)
-    BENCH_SCENARIOS     a subset of purchase,hot,add-funds,inventory-hit,inventory-miss,pgbench,
-                        popular (health always runs); default all
+    BENCH_SCENARIOS     a subset of purchase,hot,add-funds,inventory-hit,inventory-miss,floors,
+                        pgbench,popular (health always runs; floors under sync only); default all
     BENCH_ACCESS_LOG    0 turns gunicorn's access log off (production keeps it on); default 1
     BENCH_PROFILE       1: also record py-spy profiles (purchase, inventory hit) into
                         bench/results/<timestamp>/, after the measured runs
@@ -62,7 +62,7 @@ DATABASE_URL = os.environ.get(
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 DB_NAME = DATABASE_URL.rsplit("/", 1)[1]
 WRK_THREADS = 2
-ALL_SCENARIOS = "purchase,hot,add-funds,inventory-hit,inventory-miss,pgbench,popular"
+ALL_SCENARIOS = "purchase,hot,add-funds,inventory-hit,inventory-miss,floors,pgbench,popular"
 SCENARIOS = set(os.environ.get("BENCH_SCENARIOS", ALL_SCENARIOS).split(","))
 
 
@@ -178,7 +178,11 @@ def free_port():
 class Server:
     """gunicorn in its own process group, so that stopping it stops every worker."""
 
-    def __init__(self, model, logdir, *, workers=WORKERS, access_log=ACCESS_LOG, **env):
+    def __init__(
+        self, model, logdir, *, app="config.wsgi:application", workers=WORKERS,
+        access_log=ACCESS_LOG, **env,
+    ):  # fmt: skip
+        self.app = app
         self.model = model
         self.workers = workers
         self.threads = THREADS if model == "gthread" else 1
@@ -206,7 +210,7 @@ class Server:
             str(BIN / "gunicorn"),
             "--config",
             str(BENCH / "gunicorn.conf.py"),
-            "config.wsgi:application",
+            self.app,
         ]
         with open(self.logfile, "ab") as out:
             self.process = subprocess.Popen(
@@ -452,20 +456,45 @@ def http_scenarios(model, fixture, logdir, run_id):
             )  # fmt: skip
     finally:
         server.stop()
-    if "inventory-miss" not in SCENARIOS:
-        return rows
-    # The miss path needs a server whose cache never keeps an entry: TTL 0 makes every read
-    # MGET (miss) + SQL + the write-back (a DEL at TTL 0), i.e. exactly a cold read.
+    if "inventory-miss" in SCENARIOS:
+        rows.append(inventory_miss(model, fixture, logdir, health))
+    if "floors" in SCENARIOS and model == "sync":
+        rows.extend(floors(model, fixture, logdir))
+    return rows
+
+
+def inventory_miss(model, fixture, logdir, health):
+    """The miss path needs a server whose cache never keeps an entry: TTL 0 makes every read
+    MGET (miss) + SQL + the write-back (a DEL at TTL 0), i.e. exactly a cold read."""
     server = Server(model, logdir, ECONOMY_INVENTORY_CACHE_TTL="0").start()
     try:
-        result = run_wrk(server, "inventory.lua", tokens)
-        rows.append(
-            summarise("inventory, cache miss (TTL 0)" + label, result, (200,), baseline=health,
-                      server=server)
-        )  # fmt: skip
+        result = run_wrk(server, "inventory.lua", fixture["tokens_file"])
+        return summarise(f"inventory, cache miss (TTL 0) [{model}]", result, (200,),
+                         baseline=health, server=server)  # fmt: skip
     finally:
         server.stop()
-    return rows
+
+
+def floors(model, fixture, logdir):
+    """bench/probes.py's views on a server of their own, each beside that server's /health:
+    the purchase's SQL alone and one Redis read alone, the floors of the purchase and of the
+    inventory hit."""
+    server = Server(model, logdir, app="bench.probes:application").start()
+    try:
+        health = run_wrk(server, "health.lua")
+        users = (fixture["first_user_id"], fixture["last_user_id"])
+        sql = run_wrk(server, "probe_purchase_sql.lua", *users)
+        read = run_wrk(server, "probe_cache_read.lua")
+        label = f" [{model}]"
+        return [
+            summarise("health (floors' server)" + label, health, (200,), server=server),
+            summarise("floor: the purchase's SQL alone" + label, sql, (201,), baseline=health,
+                      server=server),
+            summarise("floor: one Redis MGET alone" + label, read, (200,), baseline=health,
+                      server=server),
+        ]  # fmt: skip
+    finally:
+        server.stop()
 
 
 # --- pgbench ---------------------------------------------------------------------------------
