@@ -422,7 +422,7 @@ def http_scenarios(model, fixture, logdir, run_id):
     server = Server(model, logdir).start()
     log(f"{server.describe()} on {server.url}")
     try:
-        health = run_wrk(server, "health.lua")
+        health = run_wrk(server, "get.lua")
         rows.append(summarise("health (baseline)" + label, health, (200,), server=server))
         if "purchase" in SCENARIOS:
             result = run_wrk(server, "purchase.lua", tokens, potion)
@@ -481,10 +481,10 @@ def floors(model, fixture, logdir):
     inventory hit."""
     server = Server(model, logdir, app="bench.probes:application").start()
     try:
-        health = run_wrk(server, "health.lua")
+        health = run_wrk(server, "get.lua")
         users = (fixture["first_user_id"], fixture["last_user_id"])
         sql = run_wrk(server, "probe_purchase_sql.lua", *users)
-        read = run_wrk(server, "probe_cache_read.lua")
+        read = run_wrk(server, "get.lua", "/bench-probe/cache-read")
         label = f" [{model}]"
         return [
             summarise("health (floors' server)" + label, health, (200,), server=server),

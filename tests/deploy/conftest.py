@@ -6,8 +6,8 @@ import secrets
 
 import pytest
 
-from . import support
-from .support import DEFAULT_REDIS_URL, VENV_BIN, database_url
+from tests import scratch
+from tests.scratch import DEFAULT_REDIS_URL, VENV_BIN, database_url
 
 
 @pytest.fixture
@@ -41,5 +41,5 @@ def production_env(tmp_path):
 @pytest.fixture
 def scratch_database():
     """A fresh, empty database on the local server; its URL. Dropped afterwards."""
-    with support.scratch_database("economy_deploy") as url:
+    with scratch.scratch_database("economy_deploy") as url:
         yield url

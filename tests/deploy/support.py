@@ -10,16 +10,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from tests.scratch import (  # noqa: F401 (the deploy tests import them from here)
-    DEFAULT_REDIS_URL,
-    REPO,
-    VENV_BIN,
-    connect,
-    database_url,
-    free_port,
-    scratch_database,
-    with_dbname,
-)
+from tests.scratch import REPO, VENV_BIN, free_port
 
 
 def run(args, *, env, timeout=180, **kwargs):

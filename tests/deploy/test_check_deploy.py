@@ -3,7 +3,9 @@ to start without the secrets a deployment must provide."""
 
 import pytest
 
-from .support import REPO, run
+from tests.scratch import REPO
+
+from .support import run
 
 
 @pytest.mark.slow

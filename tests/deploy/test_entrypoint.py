@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from .support import REPO, connect, run
+from tests.scratch import REPO, connect
+
+from .support import run
 
 ENTRYPOINT = REPO / "docker" / "entrypoint.sh"
 

@@ -9,15 +9,7 @@ import time
 import urllib.error
 import urllib.request
 
-from tests.scratch import (  # noqa: F401 (the fault tests import them from here)
-    REPO,
-    VENV_BIN,
-    connect,
-    database_url,
-    free_port,
-    scratch_database,
-    with_dbname,
-)
+from tests.scratch import REPO, free_port
 
 
 def production_env(**overrides):

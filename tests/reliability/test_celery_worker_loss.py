@@ -15,7 +15,9 @@ import pytest
 import redis
 from celery import Celery
 
-from .support import VENV_BIN, production_env, start, stop, wait_until
+from tests.scratch import VENV_BIN
+
+from .support import production_env, start, stop, wait_until
 
 pytestmark = pytest.mark.slow
 

@@ -12,12 +12,10 @@ import os
 
 import pytest
 
-from . import support
+from tests import scratch
+from tests.scratch import REPO, VENV_BIN, connect, free_port
+
 from .support import (
-    REPO,
-    VENV_BIN,
-    connect,
-    free_port,
     http,
     production_env,
     start,
@@ -43,7 +41,7 @@ print({"token": Token.objects.create(user=user).key, "user": user.pk, "product":
 
 @pytest.fixture
 def scratch_database():
-    with support.scratch_database("economy_reliability") as url:
+    with scratch.scratch_database("economy_reliability") as url:
         yield url
 
 
