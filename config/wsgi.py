@@ -2,25 +2,9 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from config.preload import import_what_requests_would
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 application = get_wsgi_application()
-
-
-def _import_what_requests_would():
-    """Import now what Django imports lazily on the first requests: the URLconf with every
-    view and serializer, and each cache backend (django-redis imports its client and redis-py
-    when the backend is built). About a second of CPU per process that the first requests of
-    every gunicorn worker would otherwise wait through; with gunicorn's preload_app it is spent
-    once, in the master, before the workers fork (README, Performance). Nothing connects here:
-    connections are opened by each worker, on first use."""
-    from django.conf import settings
-    from django.core.cache import caches
-    from django.urls import get_resolver
-
-    get_resolver().url_patterns  # noqa: B018 (the import is the point)
-    for alias in settings.CACHES:
-        caches[alias]
-
-
-_import_what_requests_would()
+import_what_requests_would()

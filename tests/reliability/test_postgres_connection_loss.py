@@ -1,14 +1,15 @@
 """PostgreSQL drops the server's connections between requests (a failover, a restart, an idle
 timeout, pg_terminate_backend): the next request succeeds on a fresh connection.
 
-Persistent connections (CONN_MAX_AGE > 0) are only safe because CONN_HEALTH_CHECKS makes
-Django test a reused connection before the request uses it. This runs the real thing: gunicorn
-with the production settings in a subprocess, on a scratch database of its own, spoken to over
-HTTP with urllib.
+Kept connections, persistent (CONN_MAX_AGE > 0) or pooled (DB_POOL_SIZE > 0), are only safe
+because CONN_HEALTH_CHECKS makes Django (or psycopg's pool) test a reused connection before the
+request uses it. This runs the real thing: gunicorn with the production settings in a
+subprocess, on a scratch database of its own, spoken to over HTTP with urllib.
 """
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -45,16 +46,32 @@ def scratch_database():
         yield url
 
 
+# How the server keeps connections across requests (the case the health checks exist for):
+# gunicorn's arguments and the settings.
+POOL_SIZE, POOL_PROCESSES = 2, 2
+KEPT_CONNECTIONS = {
+    "persistent": (["--workers", "2"], {"CONN_MAX_AGE": "600"}),
+    "pool": (
+        ["--workers", str(POOL_PROCESSES), "--threads", "4"],
+        {"DB_POOL_SIZE": str(POOL_SIZE)},
+    ),
+}
+
+
+@pytest.fixture(params=sorted(KEPT_CONNECTIONS))
+def kept_connections(request):
+    return request.param
+
+
 @pytest.fixture
-def server_env(scratch_database):
+def server_env(scratch_database, kept_connections):
     return production_env(
         SECURE_SSL_REDIRECT="false",
         DATABASE_URL=scratch_database,
         REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
-        # Keep connections across requests: the case the health checks exist for.
-        CONN_MAX_AGE="600",
         RATELIMIT_ENABLE="false",
         LOG_JSON="false",
+        **KEPT_CONNECTIONS[kept_connections][1],
     )
 
 
@@ -77,7 +94,7 @@ def _terminate_backends(url):
 
 
 def test_requests_after_postgres_killed_the_connections_succeed(
-    server_env, scratch_database, tmp_path
+    server_env, scratch_database, kept_connections, tmp_path
 ):
     setup = start(
         [VENV_BIN / "python", "manage.py", "shell", "-c", SETUP],
@@ -98,8 +115,7 @@ def test_requests_after_postgres_killed_the_connections_succeed(
             "config.wsgi:application",
             "--bind",
             f"127.0.0.1:{port}",
-            "--workers",
-            "2",
+            *KEPT_CONNECTIONS[kept_connections][0],
             "--chdir",
             REPO,
         ],
@@ -142,6 +158,16 @@ def test_requests_after_postgres_killed_the_connections_succeed(
 
         _, body = http("GET", f"{base}/api/v1/users/me", headers=auth)
         assert json.loads(body)["balance"] == 1000 - 9 * 10
+
+        if kept_connections == "pool":
+            # 16 requests at once on 2 processes x 4 threads: every one is served, and each
+            # process holds at most its pool's connections.
+            def profile(_):
+                return http("GET", f"{base}/api/v1/users/me", headers=auth)[0]
+
+            with ThreadPoolExecutor(16) as pool:
+                assert list(pool.map(profile, range(16))) == [200] * 16
+            assert len(_backend_pids(scratch_database)) <= POOL_SIZE * POOL_PROCESSES
     finally:
         stop(server)
     assert "Traceback" not in log.read_text(), log.read_text()
