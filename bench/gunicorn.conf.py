@@ -4,6 +4,7 @@ there), then only what a benchmark must pin, from BENCH_* variables set by bench
     BENCH_BIND          127.0.0.1:PORT
     BENCH_WORKERS       worker processes
     BENCH_THREADS       threads per worker; > 1 means the gthread worker, 1 the sync worker
+    BENCH_WORKER_CLASS  another worker class instead (the asgi model: uvicorn's worker)
     BENCH_ACCESS_LOG    1 (default) keeps production's access log, 0 turns it off
 """
 
@@ -17,7 +18,7 @@ if _production.exists():
 bind = os.environ["BENCH_BIND"]
 workers = int(os.environ.get("BENCH_WORKERS", "5"))
 threads = int(os.environ.get("BENCH_THREADS", "1"))
-worker_class = "gthread" if threads > 1 else "sync"
+worker_class = os.environ.get("BENCH_WORKER_CLASS") or ("gthread" if threads > 1 else "sync")
 # A worker recycled in the middle of a 30 s run would be measured as a hiccup of the bench,
 # not of the service; production's recycling stays in production.
 max_requests = 0

@@ -12,8 +12,9 @@ Environment (all optional):
     BENCH_WARMUP        the same load, not measured, before each wrk run (first connections,
                         token and product caches filled); default 5s, 0 for none
     BENCH_CONNECTIONS   concurrent connections / pgbench clients; default 32
-    BENCH_MODELS        worker models to run every scenario under, comma separated, the first
-                        is the reference for pgbench and popular-products; default gthread,sync
+    BENCH_MODELS        servers to run every scenario under, comma separated (sync, gthread,
+                        asgi, sync-pool: WORKER_MODELS below), the first also serves
+                        popular-products and the profiles; default sync,gthread,asgi
     BENCH_WORKERS       gunicorn worker processes; default production's formula (2 x CPU + 1, <= 8)
     BENCH_THREADS       threads per gthread worker; default 4
     BENCH_ROWS          ledger rows for popular-products; default 1000000 (0 skips it)
@@ -51,7 +52,7 @@ RESULTS = BENCH / "results"
 DURATION = os.environ.get("BENCH_DURATION", "30s")
 WARMUP = os.environ.get("BENCH_WARMUP", "5s")
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
-MODELS = [m.strip() for m in os.environ.get("BENCH_MODELS", "gthread,sync").split(",") if m]
+MODELS = [m.strip() for m in os.environ.get("BENCH_MODELS", "sync,gthread,asgi").split(",") if m]
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
 PROFILE = os.environ.get("BENCH_PROFILE", "0") == "1"
@@ -175,17 +176,39 @@ def free_port():
         return sock.getsockname()[1]
 
 
+# The servers every scenario can run under (BENCH_MODELS): gunicorn with production's settings
+# and, where a model says so, another worker class, entry point or environment.
+WORKER_MODELS = {
+    # Production's default: one request at a time per process.
+    "sync": {},
+    # Threads in each process (BENCH_THREADS).
+    "gthread": {"threads": THREADS},
+    # ASGI: uvicorn's worker under gunicorn (uvloop, httptools). Django runs each request's
+    # sync code in a thread of its own, so connections come from a pool (its docs: persistent
+    # connections must be off under ASGI).
+    "asgi": {
+        "worker_class": "uvicorn_worker.UvicornWorker",
+        "app": "config.asgi:application",
+        "env": {"DB_POOL_SIZE": "4"},
+    },
+    # Sync workers taking their connection from a pool of one instead of keeping it.
+    "sync-pool": {"env": {"DB_POOL_SIZE": "1"}},
+}
+
+
 class Server:
     """gunicorn in its own process group, so that stopping it stops every worker."""
 
     def __init__(
-        self, model, logdir, *, app="config.wsgi:application", workers=WORKERS,
-        access_log=ACCESS_LOG, **env,
+        self, model, logdir, *, app=None, workers=WORKERS, access_log=ACCESS_LOG, **env,
     ):  # fmt: skip
-        self.app = app
+        spec = WORKER_MODELS[model]
+        self.app = app or spec.get("app", "config.wsgi:application")
         self.model = model
         self.workers = workers
-        self.threads = THREADS if model == "gthread" else 1
+        self.threads = spec.get("threads", 1)
+        self.worker_class = spec.get("worker_class", "")
+        env = {**spec.get("env", {}), **env}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = env
@@ -195,7 +218,7 @@ class Server:
 
     def describe(self):
         threads = f" x {self.threads} threads" if self.threads > 1 else ""
-        return f"gunicorn {self.model}, {self.workers} workers{threads}"
+        return f"gunicorn {self.model}, {self.workers} workers{threads}, {self.app}"
 
     def start(self):
         env = app_env(
@@ -203,6 +226,7 @@ class Server:
             BENCH_WORKERS=str(self.workers),
             BENCH_THREADS=str(self.threads),
             BENCH_ACCESS_LOG="1" if self.access_log else "0",
+            BENCH_WORKER_CLASS=self.worker_class,
             LOG_JSON="True",
             **self.env,
         )
@@ -585,6 +609,11 @@ PROFILE_COMPONENTS = (
     ("Django (handler, middleware, URLs, signals)", "django/"),
     ("app code (economy/)", "economy/"),
     ("gunicorn (HTTP parsing, sockets)", "gunicorn/"),
+    ("asgi: asgiref (sync/async hand-offs)", "asgiref/"),
+    ("asgi: uvicorn (HTTP, the event loop)", "uvicorn/"),
+    ("asgi: asyncio", "asyncio/"),
+    ("asgi: threads (an executor per request)", "concurrent/futures/"),
+    ("asgi: threads (an executor per request)", "threading.py"),
 )
 PROFILE_INCLUSIVE = (
     ("TokenAuthentication, all of it", "rest_framework/authentication.py"),
@@ -735,6 +764,9 @@ def main():
     run_id = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     logdir = RESULTS / run_id
     logdir.mkdir(parents=True, exist_ok=True)
+    unknown = set(MODELS) - set(WORKER_MODELS)
+    if unknown:
+        sys.exit(f"BENCH_MODELS: unknown {sorted(unknown)}; known: {', '.join(WORKER_MODELS)}")
     wrk, pgbench = ensure_tools()
     if not wrk:
         sys.exit("wrk is required")
@@ -807,17 +839,41 @@ def main():
     print_report(report, out)
 
 
+# The issue's throughput targets, as ratios to /health on the same server.
+TARGETS = {"purchase": 0.5, "inventory, cache hit": 0.85}
+
+
 def add_cpu_ratios(rows):
-    """/health's CPU per request over each scenario's (same server), noise-proof-ish."""
-    health_cpu = None
+    """/health's CPU per request over each scenario's (same server), noise-proof-ish; and, for
+    the rows with a target, the CPU budget the target leaves the server.
+
+    On a machine every tier shares, req/s ratio ~ CPU ratio, so reaching `target` x /health
+    means spending at most /health's CPU / target per request, all tiers together. What
+    PostgreSQL, Redis and wrk spend on the scenario is measured: the rest of that budget is
+    what gunicorn, Django and the service may spend, beside what they spend on /health."""
+    health = None
     for row in rows:
         c = row.get("cpu_ms_per_request")
         if not c or row["scenario"].startswith("pgbench"):
             continue
         if row["scenario"].startswith("health"):
-            health_cpu = c["ours"]
-        elif health_cpu and c["ours"] > 0:
-            row["cpu_ratio"] = round(health_cpu / c["ours"], 3)
+            health = c
+            continue
+        if not health or c["ours"] <= 0:
+            continue
+        row["cpu_ratio"] = round(health["ours"] / c["ours"], 3)
+        target = next((t for name, t in TARGETS.items() if row["scenario"].startswith(name)), 0)
+        if target:
+            budget = health["ours"] / target
+            rest = c["ours"] - c["gunicorn"]
+            row["cpu_budget"] = {
+                "target": target,
+                "budget_ms": round(budget, 3),
+                "other_tiers_ms": round(rest, 3),
+                "server_allowed_ms": round(budget - rest, 3),
+                "server_ms": c["gunicorn"],
+                "health_server_ms": health["gunicorn"],
+            }
 
 
 def print_report(report, out):
@@ -828,7 +884,8 @@ def print_report(report, out):
         f"Machine: {m['nproc']} CPUs ({m['cpu']}), shared by wrk, gunicorn, PostgreSQL and "
         f"Redis. {s['duration']} per run after {s.get('warmup', '0s')} of warm-up, "
         f"{s['connections']} connections, "
-        f"{s['workers']} workers (gthread: x {s['gthread_threads']} threads)."
+        f"{s['workers']} workers (gthread: x {s['gthread_threads']} threads; asgi: uvicorn's "
+        f"worker, pool of {WORKER_MODELS['asgi']['env']['DB_POOL_SIZE']} connections)."
     )
     print()
     print(table(report["rows"]))
@@ -853,6 +910,27 @@ def print_report(report, out):
             f"{c['redis']:.2f} | {c['wrk']:.2f} | {c['ours']:.2f} | {c['others_pct']:.0f} % "
             f"| {'' if ratio is None else f'{ratio:.2f}'} |"
         )
+    budgets = [row for row in report["rows"] if row.get("cpu_budget")]
+    if budgets:
+        print()
+        print(
+            "The targets as CPU budgets (ms per request, all tiers): what a request may cost "
+            "at the target ratio, what PostgreSQL, Redis and wrk spent on it, what that leaves "
+            "the server (gunicorn + Django + the service), what the server spent, and what it "
+            "spends on /health, which does less than any of these:"
+        )
+        print(
+            "| scenario | target | budget | PostgreSQL + Redis + wrk | left for the server "
+            "| server spent | server on /health |"
+        )
+        print("|---|---|---|---|---|---|---|")
+        for row in budgets:
+            b = row["cpu_budget"]
+            print(
+                f"| {row['scenario']} | {b['target']}x | {b['budget_ms']:.2f} | "
+                f"{b['other_tiers_ms']:.2f} | {b['server_allowed_ms']:.2f} | "
+                f"{b['server_ms']:.2f} | {b['health_server_ms']:.2f} |"
+            )
     print()
     print(f"Ledger after the load: {report['ledger_drift_users']} users out of balance.")
     popular = report.get("popular_products")
