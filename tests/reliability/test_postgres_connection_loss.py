@@ -48,11 +48,13 @@ def scratch_database():
 
 # How the server keeps connections across requests (the case the health checks exist for):
 # gunicorn's arguments and the settings.
+# gunicorn's arguments include --preload, as in production (docker/gunicorn.conf.py): the
+# application is imported before the fork, so no connection or pool may be made there.
 POOL_SIZE, POOL_PROCESSES = 2, 2
 KEPT_CONNECTIONS = {
-    "persistent": (["--workers", "2"], {"CONN_MAX_AGE": "600"}),
+    "persistent": (["--preload", "--workers", "2"], {"CONN_MAX_AGE": "600"}),
     "pool": (
-        ["--workers", str(POOL_PROCESSES), "--threads", "4"],
+        ["--preload", "--workers", str(POOL_PROCESSES), "--threads", "4"],
         {"DB_POOL_SIZE": str(POOL_SIZE)},
     ),
 }
