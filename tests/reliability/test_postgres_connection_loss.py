@@ -47,9 +47,8 @@ def scratch_database():
 
 
 # How the server keeps connections across requests (the case the health checks exist for):
-# gunicorn's arguments and the settings.
-# gunicorn's arguments include --preload, as in production (docker/gunicorn.conf.py): the
-# application is imported before the fork, so no connection or pool may be made there.
+# gunicorn's arguments and the settings. --preload as in production (docker/gunicorn.conf.py):
+# the application is imported before the fork, so no connection or pool may be made there.
 POOL_SIZE, POOL_PROCESSES = 2, 2
 KEPT_CONNECTIONS = {
     "persistent": (["--preload", "--workers", "2"], {"CONN_MAX_AGE": "600"}),
