@@ -1,5 +1,5 @@
 """The ASGI entry point. Production serves WSGI (gunicorn's sync workers): under uvicorn's
-worker this service measured a quarter of the /health throughput and 60 % of the purchases
+worker this service measured a quarter of the /health throughput and 50-70 % of the purchases
 (README, Performance). Under ASGI set DB_POOL_SIZE: Django runs each request's sync code in a
 thread of its own, so a persistent connection would never be reused."""
 
