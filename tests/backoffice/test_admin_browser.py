@@ -67,12 +67,27 @@ class AdminPage:
         self.driver.get(f"{self.base_url}{path}")
 
     def submit(self, css):
-        from selenium.webdriver.support import expected_conditions
+        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
         page = self.find("body")
         self.find(css).click()
-        WebDriverWait(self.driver, WAIT).until(expected_conditions.staleness_of(page))
+
+        def replaced(_driver):
+            """The old page's body is gone. Chromedriver says so with a stale element, or,
+            when it looks in the middle of the navigation, with an inspector error that the
+            node no longer belongs to the document."""
+            try:
+                page.is_enabled()
+            except StaleElementReferenceException:
+                return True
+            except WebDriverException as exc:
+                if "does not belong to the document" in str(exc):
+                    return True
+                raise
+            return False
+
+        WebDriverWait(self.driver, WAIT).until(replaced)
 
     def type(self, css, text):
         field = self.find(css)
