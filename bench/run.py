@@ -609,11 +609,12 @@ PROFILE_COMPONENTS = (
     ("Django (handler, middleware, URLs, signals)", "django/"),
     ("app code (economy/)", "economy/"),
     ("gunicorn (HTTP parsing, sockets)", "gunicorn/"),
-    ("asgi: asgiref (sync/async hand-offs)", "asgiref/"),
-    ("asgi: uvicorn (HTTP, the event loop)", "uvicorn/"),
-    ("asgi: asyncio", "asyncio/"),
-    ("asgi: threads (an executor per request)", "concurrent/futures/"),
-    ("asgi: threads (an executor per request)", "threading.py"),
+    # Under ASGI (asgiref also holds Django's thread-locals under WSGI):
+    ("asgiref (sync/async hand-offs, thread-locals)", "asgiref/"),
+    ("uvicorn (HTTP, the event loop)", "uvicorn/"),
+    ("asyncio", "asyncio/"),
+    ("threads (under ASGI: an executor per request)", "concurrent/futures/"),
+    ("threads (under ASGI: an executor per request)", "threading.py"),
 )
 PROFILE_INCLUSIVE = (
     ("TokenAuthentication, all of it", "rest_framework/authentication.py"),
@@ -831,7 +832,7 @@ def main():
         with contextlib.suppress(Exception):
             flush_redis()
     report["seconds"] = round(time.monotonic() - started, 1)
-    add_cpu_ratios(report.get("rows", []))
+    add_cpu_figures(report.get("rows", []))
 
     out = RESULTS / f"{run_id}.json"
     out.write_text(json.dumps(report, indent=2, default=str))
@@ -844,7 +845,7 @@ def main():
 TARGETS = {"purchase, 1,000 users": 0.5, "inventory, cache hit": 0.85}
 
 
-def add_cpu_ratios(rows):
+def add_cpu_figures(rows):
     """/health's CPU per request over each scenario's (same server), noise-proof-ish; and, for
     the rows with a target, the CPU budget the target leaves the server.
 
