@@ -3,7 +3,8 @@ import redis
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from .factories import ProductFactory, StaffFactory, TokenFactory, UserFactory
+from .factories import ProductFactory, StaffFactory, UserFactory
+from .support.api import client_for, grant
 
 
 def clear_cache():
@@ -40,12 +41,6 @@ def api_client():
     return APIClient()
 
 
-def client_for(user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {TokenFactory(user=user).key}")
-    return client
-
-
 @pytest.fixture
 def make_client():
     return client_for
@@ -59,13 +54,6 @@ def player(db):
 @pytest.fixture
 def player_client(player):
     return client_for(player)
-
-
-def grant(user, *codenames):
-    from django.contrib.auth.models import Permission
-
-    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
-    return user
 
 
 @pytest.fixture

@@ -2,9 +2,8 @@
 
 import pytest
 
-from tests.common.test_health import CLOSED_PORT_CACHE
-from tests.conftest import client_for, grant
 from tests.factories import UserFactory
+from tests.support.api import CLOSED_PORT_CACHE, client_for, grant
 
 # Cache entries are dropped on commit: these tests commit for real.
 pytestmark = pytest.mark.django_db(transaction=True)

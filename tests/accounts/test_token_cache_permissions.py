@@ -9,8 +9,8 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import client_for
 from tests.factories import UserFactory
+from tests.support.api import client_for
 
 # Cache entries are dropped on commit: these tests commit for real.
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from economy.inventory.services import purchase_product
 from economy.ledger.models import Kind, Status, Transaction
-from tests.common.test_health import CLOSED_PORT_CACHE
 from tests.factories import PermanentProductFactory, ProductFactory, UserFactory
-from tests.helpers import assert_ledger_consistent
+from tests.support.api import CLOSED_PORT_CACHE
+from tests.support.ledger import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db
 

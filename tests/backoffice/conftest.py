@@ -1,42 +1,14 @@
-import importlib
-
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import Group
-from django.test import Client
 
-from tests.factories import StaffFactory, UserFactory
-
-groups_migration = importlib.import_module("economy.backoffice.migrations.0001_groups")
-
-CONTENT_MANAGERS = "Content managers"
-SUPPORT = "Support"
-
-
-def ensure_groups():
-    """The groups as the data migration creates them. A transactional test elsewhere in the
-    suite flushes the database (and the migration's rows with it), so tests re-run the
-    migration's own forward function rather than rely on its first run."""
-    groups_migration.create_groups(apps, None)
+from tests.factories import UserFactory
+from tests.support.admin import CONTENT_MANAGERS, SUPPORT, ensure_groups, login, staff_in
 
 
 @pytest.fixture
 def groups(db):
     ensure_groups()
     return {group.name: group for group in Group.objects.all()}
-
-
-def staff_in(group_name, **fields):
-    ensure_groups()
-    user = StaffFactory(**fields)
-    user.groups.add(Group.objects.get(name=group_name))
-    return user
-
-
-def login(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

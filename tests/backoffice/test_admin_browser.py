@@ -11,8 +11,8 @@ import pytest
 
 from economy.catalog.models import Product
 from economy.ledger.models import Kind, Transaction
-from tests.backoffice.conftest import CONTENT_MANAGERS, SUPPORT, staff_in
 from tests.factories import UserFactory
+from tests.support.admin import CONTENT_MANAGERS, SUPPORT, staff_in
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"

@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from tests.backoffice.conftest import CONTENT_MANAGERS, SUPPORT, login
 from tests.factories import ProductFactory, UserFactory
+from tests.support.admin import CONTENT_MANAGERS, SUPPORT, login
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def test_support_views_everything_and_may_grant_and_refund(groups):
 
 
 def test_the_groups_migration_can_run_again_without_duplicates(groups):
-    from tests.backoffice.conftest import ensure_groups
+    from tests.support.admin import ensure_groups
 
     ensure_groups()
     assert Group.objects.filter(name__in=[CONTENT_MANAGERS, SUPPORT]).count() == 2

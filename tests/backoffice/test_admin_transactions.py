@@ -8,9 +8,9 @@ from economy.inventory.models import InventoryItem
 from economy.inventory.services import purchase_product
 from economy.ledger.models import Kind, Status, Transaction
 from economy.ledger.services import add_funds
-from tests.backoffice.conftest import login
 from tests.factories import ProductFactory, UserFactory
-from tests.helpers import assert_ledger_consistent
+from tests.support.admin import login
+from tests.support.ledger import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db
 

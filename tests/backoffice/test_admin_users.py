@@ -8,7 +8,7 @@ from economy.accounts.models import User
 from economy.inventory.services import purchase_product
 from economy.ledger.models import Kind, Transaction
 from tests.factories import ProductFactory, UserFactory
-from tests.helpers import assert_ledger_consistent
+from tests.support.ledger import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from economy.accounts.models import User
-from tests.backoffice.commands import run, run_process
 from tests.factories import UserFactory
+from tests.support.commands import run, run_process
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,9 @@ import pytest
 from django.core.management.base import CommandError
 
 from economy.ledger.models import Kind, Transaction
-from tests.backoffice.commands import run, run_process
 from tests.factories import StaffFactory, UserFactory
-from tests.helpers import assert_ledger_consistent
+from tests.support.commands import run, run_process
+from tests.support.ledger import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db
 

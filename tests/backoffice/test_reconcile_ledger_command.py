@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from economy.accounts.models import User
-from tests.backoffice.commands import run, run_process
 from tests.factories import UserFactory
+from tests.support.commands import run, run_process
 
 pytestmark = pytest.mark.django_db
 

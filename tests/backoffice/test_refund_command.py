@@ -5,9 +5,9 @@ from django.core.management.base import CommandError
 
 from economy.inventory.services import purchase_product, use_product
 from economy.ledger.models import Kind, Transaction
-from tests.backoffice.commands import run, run_process
 from tests.factories import ProductFactory, StaffFactory, UserFactory
-from tests.helpers import assert_ledger_consistent
+from tests.support.commands import run, run_process
+from tests.support.ledger import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db
 

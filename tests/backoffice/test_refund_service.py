@@ -8,7 +8,8 @@ from economy.inventory.services import purchase_product, refund_purchase, use_pr
 from economy.ledger.models import Kind, Status, Transaction
 from economy.ledger.services import BalanceChange
 from tests.factories import PermanentProductFactory, ProductFactory, StaffFactory, UserFactory
-from tests.helpers import assert_ledger_consistent, run_concurrently
+from tests.support.concurrency import run_concurrently
+from tests.support.ledger import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db
 

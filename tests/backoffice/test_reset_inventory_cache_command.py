@@ -4,8 +4,8 @@ from django.core.management.base import CommandError
 from economy.inventory.models import InventoryItem
 from economy.inventory.selectors import inventory_for_user
 from economy.inventory.services import purchase_product
-from tests.backoffice.commands import run
 from tests.factories import ProductFactory, UserFactory
+from tests.support.commands import run
 
 pytestmark = pytest.mark.django_db
 

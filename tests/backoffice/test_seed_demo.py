@@ -4,7 +4,7 @@ from django.core.management import call_command
 from economy.accounts.models import User
 from economy.catalog.models import Product
 from economy.ledger.models import Transaction
-from tests.helpers import assert_ledger_consistent
+from tests.support.ledger import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from django.core.management.base import CommandError
 
 from economy.inventory.services import purchase_product
 from economy.ledger.models import Transaction
-from tests.backoffice.commands import run, run_process
 from tests.factories import PermanentProductFactory, ProductFactory, UserFactory
+from tests.support.commands import run, run_process
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from economy.catalog import services as catalog
 from economy.catalog.models import Product
 from economy.ledger.models import Kind, Transaction
 from tests.factories import ProductFactory
-from tests.helpers import purchase
+from tests.support.api import purchase
 
 # A product change replaces the catalog's version on commit: only a committed change counts.
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -2,18 +2,9 @@
 
 import pytest
 
+from tests.support.api import assert_error
+
 pytestmark = pytest.mark.django_db
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "message", "details"}
-    assert body["error"]["code"] == code
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    assert isinstance(body["error"]["details"], dict)
-    return body["error"]
 
 
 def test_400_validation_error_has_details_per_field(player_client, product):

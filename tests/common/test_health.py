@@ -1,17 +1,8 @@
 import pytest
 
-pytestmark = pytest.mark.django_db
+from tests.support.api import CLOSED_PORT_CACHE
 
-CLOSED_PORT_CACHE = {
-    "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": "redis://127.0.0.1:1/0",
-        "OPTIONS": {
-            "SOCKET_CONNECT_TIMEOUT": 0.2,
-            "SOCKET_TIMEOUT": 0.2,
-        },
-    }
-}
+pytestmark = pytest.mark.django_db
 
 
 def test_liveness_is_200_without_touching_anything(api_client, django_assert_num_queries):

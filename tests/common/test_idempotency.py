@@ -6,9 +6,9 @@ from django.db import connection
 from economy.common.models import IdempotencyRecord
 from economy.inventory.models import InventoryItem
 from economy.ledger.models import Kind, Transaction
-from tests.conftest import grant
 from tests.factories import StaffFactory
-from tests.helpers import assert_ledger_consistent
+from tests.support.api import grant
+from tests.support.ledger import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db
 

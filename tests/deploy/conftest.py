@@ -6,8 +6,8 @@ import secrets
 
 import pytest
 
-from tests import scratch
-from tests.scratch import DEFAULT_REDIS_URL, VENV_BIN, database_url
+from tests.support import processes as scratch
+from tests.support.processes import DEFAULT_REDIS_URL, VENV_BIN, database_url
 
 
 @pytest.fixture

@@ -3,9 +3,7 @@ to start without the secrets a deployment must provide."""
 
 import pytest
 
-from tests.scratch import REPO
-
-from .support import run
+from tests.support.processes import REPO, run
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 import yaml
 
-from tests.scratch import REPO
+from tests.support.processes import REPO
 
 COMPOSE_FILE = REPO / "docker-compose.yml"
 ENV_EXAMPLE = REPO / ".env.example"

@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.scratch import REPO, connect
-
-from .support import run
+from tests.support.processes import REPO, connect, run
 
 ENTRYPOINT = REPO / "docker" / "entrypoint.sh"
 

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from .support import http_get, run, running_gunicorn
+from tests.support.processes import http_get, run, running_gunicorn
 
 
 @pytest.fixture

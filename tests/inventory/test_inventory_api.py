@@ -1,8 +1,7 @@
 import pytest
 
-from tests.common.test_health import CLOSED_PORT_CACHE
 from tests.factories import PermanentProductFactory, ProductFactory, UserFactory
-from tests.helpers import buy, inventory
+from tests.support.api import CLOSED_PORT_CACHE, buy, inventory
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,8 @@ import pytest
 from economy.inventory.models import InventoryItem
 from economy.ledger.models import Kind, Status, Transaction
 from tests.factories import PermanentProductFactory, ProductFactory, UserFactory
-from tests.helpers import assert_ledger_consistent, purchase
+from tests.support.api import purchase
+from tests.support.ledger import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,10 @@ import pytest
 
 from economy.inventory.models import InventoryItem
 from economy.ledger.models import Kind, Status, Transaction
-from tests.conftest import client_for
 from tests.factories import PermanentProductFactory, ProductFactory, UserFactory
-from tests.helpers import assert_ledger_consistent, run_concurrently
+from tests.support.api import client_for
+from tests.support.concurrency import run_concurrently
+from tests.support.ledger import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -19,7 +19,7 @@ from economy.ledger import services as ledger
 from economy.ledger.models import Kind, Status, Transaction
 from economy.ledger.selectors import ledger_balance
 from tests.factories import PermanentProductFactory, ProductFactory, UserFactory
-from tests.helpers import assert_ledger_consistent
+from tests.support.ledger import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,8 @@ import pytest
 
 from economy.inventory.models import InventoryItem
 from tests.factories import ProductFactory
-from tests.helpers import assert_ledger_consistent, buy
+from tests.support.api import buy
+from tests.support.ledger import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db
 

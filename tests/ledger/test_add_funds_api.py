@@ -2,7 +2,7 @@ import pytest
 
 from economy.ledger.models import Kind, Status, Transaction
 from tests.factories import UserFactory
-from tests.helpers import assert_ledger_consistent
+from tests.support.ledger import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db
 

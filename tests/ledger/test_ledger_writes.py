@@ -7,7 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from economy.ledger import services as ledger
 from economy.ledger.models import Kind, Status, Transaction
 from tests.factories import ProductFactory, UserFactory
-from tests.helpers import assert_ledger_consistent
+from tests.support.ledger import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db
 

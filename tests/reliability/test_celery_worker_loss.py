@@ -15,9 +15,7 @@ import pytest
 import redis
 from celery import Celery
 
-from tests.scratch import VENV_BIN
-
-from .support import production_env, start, stop, wait_until
+from tests.support.processes import VENV_BIN, production_env, start, stop, wait_until
 
 pytestmark = pytest.mark.slow
 

@@ -28,7 +28,7 @@ from economy.inventory.models import InventoryItem
 from economy.inventory.services import refund_purchase
 from economy.ledger.models import Transaction
 from tests.factories import PermanentProductFactory, ProductFactory, TokenFactory, UserFactory
-from tests.helpers import assert_ledger_consistent
+from tests.support.ledger import assert_ledger_consistent
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

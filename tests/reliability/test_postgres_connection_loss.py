@@ -13,10 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests import scratch
-from tests.scratch import REPO, VENV_BIN, connect, free_port
-
-from .support import (
+from tests.support import processes as scratch
+from tests.support.processes import (
+    REPO,
+    VENV_BIN,
+    connect,
+    free_port,
     http,
     production_env,
     start,

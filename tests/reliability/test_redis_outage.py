@@ -9,11 +9,10 @@ import pytest
 from django.core.cache import cache
 
 from economy.inventory import cache as inventory_cache
-from tests.conftest import client_for
 from tests.factories import UserFactory
-from tests.helpers import assert_ledger_consistent, buy
-
-from .support import RedisServer
+from tests.support.api import buy, client_for
+from tests.support.ledger import assert_ledger_consistent
+from tests.support.processes import RedisServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

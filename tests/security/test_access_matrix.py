@@ -4,8 +4,8 @@
 import pytest
 
 from tests.factories import UserFactory
-
-from .support import assert_error, snapshot
+from tests.support.api import assert_error
+from tests.support.ledger import snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from .support import assert_error, snapshot
+from tests.support.api import assert_error
+from tests.support.ledger import snapshot
 
 pytestmark = pytest.mark.django_db
 

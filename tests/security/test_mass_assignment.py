@@ -7,8 +7,8 @@ from economy.accounts.models import User
 from economy.catalog.models import Product
 from economy.ledger.models import Kind, Status, Transaction
 from tests.factories import UserFactory
-
-from .support import assert_error, snapshot
+from tests.support.api import assert_error
+from tests.support.ledger import snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -1,32 +1,8 @@
-"""Assertions shared by the suite."""
+"""Real threads, released at once, each on its own database connection."""
 
 import threading
 
 from django.db import connections
-
-from economy.ledger.selectors import ledger_drift
-
-
-def purchase(client, product, **body):
-    """POST /products/{id}/purchase; the response, whatever it is."""
-    return client.post(f"/api/v1/products/{product.pk}/purchase", body, format="json")
-
-
-def buy(client, product, quantity=1):
-    """A purchase that must succeed."""
-    response = purchase(client, product, quantity=quantity)
-    assert response.status_code == 201, response.content
-    return response
-
-
-def inventory(client, user):
-    return client.get(f"/api/v1/users/{user.pk}/inventory")
-
-
-def assert_ledger_consistent():
-    """For every user: balance == completed credits - completed debits in the ledger."""
-    drift = [(u.username, u.balance, u.ledger_total) for u in ledger_drift()]
-    assert drift == [], f"balance differs from the ledger (user, balance, ledger): {drift}"
 
 
 def run_concurrently(fn, args_list, timeout=60):

@@ -1,24 +1,17 @@
-"""Assertions shared by the security tests."""
+"""Assertions on the books."""
 
 from economy.accounts.models import User
 from economy.catalog.models import Product
 from economy.common.models import IdempotencyRecord
 from economy.inventory.models import InventoryItem
 from economy.ledger.models import Transaction
+from economy.ledger.selectors import ledger_drift
 
 
-def assert_error(response, status, code=None):
-    """The contract's error shape: {"error": {"code", "message", "details"}}, JSON."""
-    assert response.status_code == status, (response.status_code, response.content[:300])
-    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
-    body = response.json()
-    assert set(body) == {"error"}, body
-    assert set(body["error"]) == {"code", "message", "details"}, body
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    assert isinstance(body["error"]["details"], dict)
-    if code is not None:
-        assert body["error"]["code"] == code, body
-    return body["error"]
+def assert_ledger_consistent():
+    """For every user: balance == completed credits - completed debits in the ledger."""
+    drift = [(u.username, u.balance, u.ledger_total) for u in ledger_drift()]
+    assert drift == [], f"balance differs from the ledger (user, balance, ledger): {drift}"
 
 
 def snapshot():
