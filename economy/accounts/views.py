@@ -1,15 +1,18 @@
+from typing import cast
+
 from django.contrib.auth import authenticate
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import APIException
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from economy.common.ratelimit import rate_limit
 from economy.common.schema import AUTH_ERRORS, RETRY_AFTER_HEADER, errors
+from economy.common.throttling import LoginThrottle
 
 from .models import User
 from .permissions import IsSelfOrStaff
@@ -29,6 +32,7 @@ class TokenView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_classes = [LoginThrottle]
 
     @extend_schema(
         request=TokenRequestSerializer,
@@ -37,9 +41,7 @@ class TokenView(APIView):
         tags=["auth"],
         auth=[],
     )
-    # Per client IP: password guessing is slowed whichever usernames it tries.
-    @rate_limit(group="login", key="ip", rate_setting="ECONOMY_RATE_LIMIT_LOGIN")
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = authenticate(request, **serializer.validated_data)
@@ -55,16 +57,18 @@ class UserViewSet(viewsets.GenericViewSet):
 
     serializer_class = UserSerializer
 
-    def get_permissions(self):
+    def get_permissions(self) -> list[BasePermission]:
         if self.action == "retrieve":
             return [IsAuthenticated(), IsSelfOrStaff()]
         return [IsAuthenticated()]
 
     @extend_schema(responses={200: UserSerializer, **errors(*AUTH_ERRORS)})
-    def me(self, request):
+    def me(self, request: Request) -> Response:
         # The authenticated user may come from the token cache, which holds no balance.
-        return Response(UserSerializer(User.objects.get(pk=request.user.pk)).data)
+        # IsAuthenticated let only a User through, never an AnonymousUser.
+        user = cast(User, request.user)
+        return Response(UserSerializer(User.objects.get(pk=user.pk)).data)
 
     @extend_schema(responses={200: UserSerializer, **errors(*AUTH_ERRORS, 403, 404)})
-    def retrieve(self, request, user_id):
+    def retrieve(self, request: Request, user_id: int) -> Response:
         return Response(UserSerializer(get_object_or_404(User, pk=user_id)).data)

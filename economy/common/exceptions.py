@@ -4,12 +4,14 @@
 """
 
 import logging
+import math
+from collections.abc import Mapping
+from typing import Any, cast
 
 from django.core.exceptions import ObjectDoesNotExist, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import DatabaseError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
-from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
@@ -20,11 +22,11 @@ logger = logging.getLogger("economy.errors")
 class DomainError(Exception):
     """A business rule said no. Services raise these; views never build HTTP errors by hand."""
 
-    status_code = status.HTTP_409_CONFLICT
-    code = "conflict"
-    message = "The request conflicts with the current state."
+    status_code: int = status.HTTP_409_CONFLICT
+    code: str = "conflict"
+    message: str = "The request conflicts with the current state."
 
-    def __init__(self, message=None, **details):
+    def __init__(self, message: str | None = None, **details: Any) -> None:
         self.message = message or self.message
         self.details = details
         super().__init__(self.message)
@@ -90,7 +92,7 @@ class BadRequest(drf_exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "bad_request"
 
-    def __init__(self, message, code):
+    def __init__(self, message: str, code: str) -> None:
         super().__init__(detail=message, code=code)
 
 
@@ -101,7 +103,7 @@ class ServiceUnavailable(drf_exceptions.APIException):
 
 
 # DRF's own exceptions, mapped to the contract's codes.
-_DRF_CODES = {
+_DRF_CODES: dict[type[drf_exceptions.APIException], tuple[str, str]] = {
     drf_exceptions.ValidationError: ("validation_error", "The request is not valid."),
     drf_exceptions.ParseError: ("validation_error", "The request body is not valid JSON."),
     drf_exceptions.UnsupportedMediaType: ("validation_error", "Send the body as application/json."),
@@ -114,19 +116,26 @@ _DRF_CODES = {
     drf_exceptions.NotFound: ("not_found", "Not found."),
     drf_exceptions.MethodNotAllowed: ("method_not_allowed", "Method not allowed."),
     drf_exceptions.NotAcceptable: ("not_acceptable", "Cannot satisfy the Accept header."),
-    drf_exceptions.Throttled: ("rate_limited", "Too many requests."),
 }
 
 
-def error_body(code, message, details=None):
+def error_body(
+    code: str, message: str, details: Mapping[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
-def error_response(code, message, status_code, details=None, headers=None):
+def error_response(
+    code: str,
+    message: str,
+    status_code: int,
+    details: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
     return Response(error_body(code, message, details), status=status_code, headers=headers)
 
 
-def _drf_error(exc):
+def _drf_error(exc: drf_exceptions.APIException) -> tuple[str, str, dict[str, Any]]:
     for cls in type(exc).__mro__:
         if cls in _DRF_CODES:
             code, message = _DRF_CODES[cls]
@@ -135,10 +144,12 @@ def _drf_error(exc):
         code = getattr(exc, "default_code", "error")
         message = "The request failed."
     detail = exc.detail
+    details: dict[str, Any]
     if isinstance(exc, drf_exceptions.ValidationError):
         details = detail if isinstance(detail, dict) else {"non_field_errors": detail}
     elif isinstance(exc, BadRequest):
-        code = exc.get_codes()
+        # A BadRequest's detail is one message, so its codes are one string.
+        code = cast(str, exc.get_codes())
         message = str(detail)
         details = {}
     else:
@@ -147,13 +158,14 @@ def _drf_error(exc):
     return code, message, details
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's EXCEPTION_HANDLER: every exception becomes the contract's error body."""
-    headers = {}
+    headers: dict[str, str] = {}
     if isinstance(exc, DomainError):
         return error_response(exc.code, exc.message, exc.status_code, exc.details)
-    if isinstance(exc, Ratelimited):
-        retry_after = getattr(exc, "retry_after", 60)
+    if isinstance(exc, drf_exceptions.Throttled):
+        # DRF sets Throttled.wait in __init__; the stubs leave the attribute out.
+        retry_after = math.ceil(exc.wait or 1)  # type: ignore[attr-defined]
         return error_response(
             "rate_limited",
             "Too many requests; slow down.",
@@ -169,16 +181,20 @@ def exception_handler(exc, context):
         # Django refusing the request itself (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many
         # fields), raised when the view reads it: a client error, as Django answers it too.
         exc = drf_exceptions.ParseError("The request is too large or malformed.")
-    elif isinstance(exc, DatabaseError):
-        # Lock timeouts, a lost connection: the request changed nothing and can be retried.
-        logger.warning("database error answered with 503: %s", exc)
+    elif isinstance(exc, OperationalError | InterfaceError):
+        # A lost connection, a lock timeout: the request changed nothing and can be retried.
+        # Any other database error (a broken constraint, bad data) is a bug: 500 below.
+        logger.warning("database unavailable, answered with 503: %s", exc)
         exc = ServiceUnavailable()
 
     if isinstance(exc, drf_exceptions.APIException):
-        if getattr(exc, "auth_header", None):
-            headers["WWW-Authenticate"] = exc.auth_header
-        if getattr(exc, "wait", None):
-            headers["Retry-After"] = str(int(exc.wait))
+        # Attributes only some exceptions carry (DRF adds auth_header to a 401's).
+        auth_header = getattr(exc, "auth_header", None)
+        if auth_header:
+            headers["WWW-Authenticate"] = auth_header
+        wait = getattr(exc, "wait", None)
+        if wait:
+            headers["Retry-After"] = str(int(wait))
         code, message, details = _drf_error(exc)
         return error_response(code, message, exc.status_code, details, headers=headers)
 

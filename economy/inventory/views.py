@@ -3,16 +3,16 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from economy.accounts.models import User
 from economy.accounts.permissions import IsSelfOrStaff, is_trusted
-from economy.catalog import cache as catalog_cache
 from economy.common.idempotency import idempotent
-from economy.common.ratelimit import rate_limit
 from economy.common.schema import AUTH_ERRORS, RETRY_AFTER_HEADER, errors, idempotency_key_header
+from economy.common.throttling import FixedWindowThrottle
 
-from . import cache as inventory_cache
 from . import selectors, services
 from .serializers import (
     InventorySerializer,
@@ -42,27 +42,34 @@ def _acting_for(request, user_id):
     return user_id
 
 
-def _buyer_key(group, request):
+class PurchaseThrottle(FixedWindowThrottle):
     """Purchases count against the caller. Staff and trusted backends acting for players are
     counted per player, so a game server buying for everyone is not one shared budget; a
     player naming someone else is still counted as itself (and refused with 403)."""
-    data = request.data
-    target = data.get("user_id") if isinstance(data, dict) else None
-    acting_for_other = (
-        isinstance(target, int) and not isinstance(target, bool) and target != request.user.pk
-    )
-    if acting_for_other and is_trusted(request.user):
-        return f"{request.user.pk}:{target}"
-    return str(request.user.pk)
+
+    scope = "purchase"
+
+    def caller(self, request: Request, view: APIView) -> str:
+        data = request.data
+        target = data.get("user_id") if isinstance(data, dict) else None
+        acting_for_other = (
+            isinstance(target, int) and not isinstance(target, bool) and target != request.user.pk
+        )
+        if acting_for_other and is_trusted(request.user):
+            return f"{request.user.pk}:{target}"
+        return str(request.user.pk)
+
+
+class UseThrottle(FixedWindowThrottle):
+    scope = "use"
 
 
 @extend_schema(tags=["inventory"])
 class ProductActionViewSet(viewsets.ViewSet):
     """Buying and using products: the money paths of the game client."""
 
-    def cache_keys_to_read_ahead(self, product_id):
-        # The product, read with the caller's token in one round trip (TokenAuthentication).
-        return catalog_cache.product_keys(product_id)
+    def get_throttles(self) -> list[FixedWindowThrottle]:
+        return [PurchaseThrottle() if self.action == "purchase" else UseThrottle()]
 
     @extend_schema(
         operation_id="products_purchase",
@@ -73,7 +80,6 @@ class ProductActionViewSet(viewsets.ViewSet):
             **errors(*AUTH_ERRORS, 400, 403, 404, 409, 422, **{"409": PURCHASE_REFUSALS}),
         },
     )
-    @rate_limit(group="purchase", key=_buyer_key, rate_setting="ECONOMY_RATE_LIMIT_WRITES")
     @idempotent(required=False)
     def purchase(self, request, product_id):
         serializer = PurchaseRequestSerializer(data=request.data)
@@ -97,7 +103,6 @@ class ProductActionViewSet(viewsets.ViewSet):
             **errors(*AUTH_ERRORS, 400, 404, 409, 422, **{"409": USE_REFUSALS}),
         },
     )
-    @rate_limit(group="use", key="user", rate_setting="ECONOMY_RATE_LIMIT_WRITES")
     @idempotent(required=False)
     def use(self, request, product_id):
         serializer = QuantityRequestSerializer(data=request.data)
@@ -110,11 +115,6 @@ class ProductActionViewSet(viewsets.ViewSet):
 @extend_schema(tags=["inventory"])
 class InventoryViewSet(viewsets.ViewSet):
     permission_classes = [IsAuthenticated, IsSelfOrStaff]
-
-    def cache_keys_to_read_ahead(self, user_id):
-        # A hit is then one round trip: the caller's token and the inventory in one MGET
-        # (TokenAuthentication). Read before the permission check, used only after it.
-        return inventory_cache.keys(user_id)
 
     @extend_schema(
         operation_id="users_inventory",

@@ -3,19 +3,20 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from economy.accounts.permissions import CanAddFunds, IsSelfOrStaff
 from economy.common.idempotency import idempotent
 from economy.common.pagination import NewestFirstCursorPagination
-from economy.common.ratelimit import rate_limit
 from economy.common.schema import (
     AUTH_ERRORS,
     RETRY_AFTER_HEADER,
     errors,
     idempotency_key_header,
 )
+from economy.common.throttling import FixedWindowThrottle
 
 from . import analytics, selectors, services
 from .filters import TransactionFilter
@@ -34,10 +35,14 @@ User = get_user_model()
 _BALANCE_CHANGE_OUTPUT = BalanceChangeSerializer()
 
 
-def _backend_and_player(group, request):
-    # Counted per (caller, credited player): the payments backend credits every player, so
-    # one budget for the caller alone would cap all the game's top-ups at the rate.
-    return f"{request.user.pk}:{request.parser_context['kwargs'].get('user_id')}"
+class AddFundsThrottle(FixedWindowThrottle):
+    """Counted per (caller, credited player): the payments backend credits every player, so
+    one budget for the caller alone would cap all the game's top-ups at the rate."""
+
+    scope = "add-funds"
+
+    def caller(self, request: Request, view: APIView) -> str:
+        return f"{request.user.pk}:{view.kwargs['user_id']}"
 
 
 @extend_schema(tags=["ledger"])
@@ -45,6 +50,7 @@ class AddFundsViewSet(viewsets.ViewSet):
     """Credits from trusted backends (the payments backend) and staff."""
 
     permission_classes = [IsAuthenticated, CanAddFunds]
+    throttle_classes = [AddFundsThrottle]
 
     @extend_schema(
         operation_id="users_add_funds",
@@ -54,9 +60,6 @@ class AddFundsViewSet(viewsets.ViewSet):
             201: BalanceChangeSerializer,
             **errors(*AUTH_ERRORS, 400, 403, 404, 409, 422, **{"409": "idempotency_in_progress"}),
         },
-    )
-    @rate_limit(
-        group="add-funds", key=_backend_and_player, rate_setting="ECONOMY_RATE_LIMIT_WRITES"
     )
     @idempotent(required=True)
     def create(self, request, user_id):

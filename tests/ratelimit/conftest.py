@@ -1,8 +1,10 @@
 import pytest
 
+from economy.common.throttling import FixedWindowThrottle
+
 
 class FrozenClock:
-    """Stands in for the `time` module django-ratelimit reads its windows from."""
+    """Stands in for the clock the throttles read their windows from."""
 
     def __init__(self, now):
         self.now = now
@@ -17,7 +19,7 @@ class FrozenClock:
 @pytest.fixture
 def clock(monkeypatch):
     clock = FrozenClock(1_800_000_000.0)
-    monkeypatch.setattr("django_ratelimit.core.time", clock)
+    monkeypatch.setattr(FixedWindowThrottle, "timer", clock.time)
     return clock
 
 

@@ -3,9 +3,9 @@
 import pytest
 
 from economy.ledger.models import Kind, Transaction
-from tests.common.test_health import CLOSED_PORT_CACHE
 from tests.factories import UserFactory
-from tests.helpers import assert_ledger_consistent
+from tests.support.api import CLOSED_PORT_CACHE
+from tests.support.ledger import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db
 
