@@ -8,35 +8,35 @@ permission reaching the user changes (its own permissions, its groups, a group's
 a group or a permission deleted), whoever does it.
 
 The cached user carries no balance: views that show a balance read it from the database.
-Its permissions are loaded once per entry (one query), so `has_perm` on a cached user, as
-Django's ModelBackend answers it, costs no query.
+Its permissions are loaded once per entry (one query) and answered by CachedPermissionsBackend,
+so `has_perm` on a cached user costs no query.
 """
 
 import hashlib
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
+from economy.accounts.models import User
 from economy.common import cache as safe_cache
-
-User = get_user_model()
 
 _USER_FIELDS = ("id", "username", "email", "is_active", "is_staff", "is_superuser")
 
 
-def _cache_key(key):
+def _cache_key(key: str) -> str:
     # The key itself never goes to Redis: a dump of the cache gives no usable token.
     # v2: entries carry the permissions; v1 entries (fields only) are never read.
     return "auth:token:v2:" + hashlib.sha256(key.encode()).hexdigest()
 
 
-def _permissions_of(user):
+def _permissions_of(user: User) -> set[str]:
     """What ModelBackend.get_all_permissions() gives, in one query instead of two."""
     rows = (
         Permission.objects.filter(Q(user=user) | Q(group__user=user))
@@ -47,49 +47,34 @@ def _permissions_of(user):
     return {f"{app_label}.{codename}" for app_label, codename in rows}
 
 
-def _snapshot(user):
+def _snapshot(user: User) -> dict[str, Any]:
     return {
         "fields": {name: getattr(user, name) for name in _USER_FIELDS},
         "permissions": _permissions_of(user),
     }
 
 
-def _user_from(snapshot):
+def _user_from(snapshot: dict[str, Any]) -> User:
     user = User(**snapshot["fields"])
     user._state.adding = False
-    # ModelBackend answers has_perm from this attribute when it is set.
-    user._perm_cache = snapshot["permissions"]
+    user.cached_permissions = snapshot["permissions"]
     return user
-
-
-def _read_ahead_keys(request):
-    """The cache keys the view will read, for views that name them (`cache_keys_to_read_ahead`
-    with the URL's arguments): read with the token's entry, in the same round trip."""
-    context = getattr(request, "parser_context", None) or {}
-    name_them = getattr(context.get("view"), "cache_keys_to_read_ahead", None)
-    return name_them(**context.get("kwargs", {})) if name_them else ()
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
     """`Authorization: Token <key>`: DRF's scheme, with the lookup cached (see module doc)."""
 
-    def authenticate(self, request):
-        # DRF makes an authenticator per request: the request is this one's to remember.
-        self.request = request
-        return super().authenticate(request)
-
-    def authenticate_credentials(self, key):
+    def authenticate_credentials(self, key: str) -> tuple[User, Token]:
         # PostgreSQL cannot compare a NUL byte: refuse it here as a bad token (401), not 503.
         if "\x00" in key:
             raise exceptions.AuthenticationFailed("Invalid token.")
         cache_key = _cache_key(key)
-        ahead = _read_ahead_keys(getattr(self, "request", None))
-        snapshot = safe_cache.safe_get_many([cache_key], ahead=ahead).get(cache_key)
+        snapshot = safe_cache.safe_get(cache_key)
         if snapshot is None:
             user, token = super().authenticate_credentials(key)
             snapshot = _snapshot(user)
             safe_cache.safe_set(cache_key, snapshot, settings.ECONOMY_AUTH_CACHE_TTL)
-            user._perm_cache = snapshot["permissions"]
+            user.cached_permissions = snapshot["permissions"]
             return user, token
         user = _user_from(snapshot)
         if not user.is_active:
@@ -97,28 +82,36 @@ class TokenAuthentication(authentication.TokenAuthentication):
         return user, Token(key=key, user=user)
 
 
-def forget_tokens_of(*user_ids):
+def forget_tokens_of(*user_ids: int) -> None:
     """Drop the cached entries of every token of these users, on commit."""
     keys = list(Token.objects.filter(user_id__in=user_ids).values_list("key", flat=True))
+
+    def forget() -> None:
+        for key in keys:
+            safe_cache.safe_delete(_cache_key(key))
+
     # On commit: dropped earlier, a concurrent request could cache the old row again.
-    transaction.on_commit(lambda: [safe_cache.safe_delete(_cache_key(key)) for key in keys])
+    transaction.on_commit(forget)
 
 
-def _members(groups):
+def _members(groups: Iterable[Any]) -> "QuerySet[User, int]":
     return User.objects.filter(groups__in=groups).values_list("pk", flat=True)
 
 
-def _holders(permissions):
+def _holders(permissions: Iterable[Permission]) -> "QuerySet[User, int]":
     return User.objects.filter(
         Q(user_permissions__in=permissions) | Q(groups__permissions__in=permissions)
     ).values_list("pk", flat=True)
 
 
-def _on_m2m_changed(sender, instance, action, reverse, pk_set, **kwargs):
+def _on_m2m_changed(
+    sender: type, instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any
+) -> None:
     """A change to who holds which permission: forget the tokens of every user it reaches.
     `pre_clear` (pk_set None) is handled before the rows go, while they can still be read."""
     if action not in ("post_add", "post_remove", "pre_clear"):
         return
+    users: Iterable[int]
     if sender is User.groups.through and reverse:  # group.user_set.add(users)
         users = pk_set if pk_set is not None else _members([instance])
     elif sender is User.user_permissions.through and reverse:  # permission.user_set.add(users)
@@ -136,24 +129,24 @@ def _on_m2m_changed(sender, instance, action, reverse, pk_set, **kwargs):
         forget_tokens_of(*ids)
 
 
-def _on_token_deleted(sender, instance, **kwargs):
+def _on_token_deleted(sender: type, instance: Token, **kwargs: Any) -> None:
     transaction.on_commit(lambda: safe_cache.safe_delete(_cache_key(instance.key)))
 
 
-def _on_user_saved(sender, instance, created, **kwargs):
+def _on_user_saved(sender: type, instance: User, created: bool, **kwargs: Any) -> None:
     if not created:
         forget_tokens_of(instance.pk)
 
 
-def _on_group_deleted(sender, instance, **kwargs):
+def _on_group_deleted(sender: type, instance: Group, **kwargs: Any) -> None:
     forget_tokens_of(*_members([instance]))
 
 
-def _on_permission_deleted(sender, instance, **kwargs):
+def _on_permission_deleted(sender: type, instance: Permission, **kwargs: Any) -> None:
     forget_tokens_of(*_holders([instance]))
 
 
-def connect_signals():
+def connect_signals() -> None:
     """Cache upkeep, not business logic: whoever edits a user or a token (admin, shell,
     command), the next request sees it. Connected by AccountsConfig.ready()."""
     post_delete.connect(_on_token_deleted, sender=Token, dispatch_uid="auth-cache-token")

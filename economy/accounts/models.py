@@ -1,3 +1,5 @@
+from typing import ClassVar, Self
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -14,7 +16,9 @@ class User(AbstractUser):
     balance = models.BigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = UserManager()
+    objects: ClassVar[UserManager[Self]] = UserManager()
+    # What the token cache loaded with the user, answered by CachedPermissionsBackend.
+    cached_permissions: set[str] | None = None
 
     class Meta:
         constraints = [
@@ -30,5 +34,5 @@ class User(AbstractUser):
             ("add_funds", "Can credit a player's balance (trusted backend)"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.username

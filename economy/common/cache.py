@@ -7,28 +7,28 @@ so a Redis that comes back with its old data (a restart from a snapshot, a promo
 cannot serve what that lost write should have made stale.
 """
 
-import contextvars
 import logging
 import uuid
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 
 logger = logging.getLogger("economy.cache")
 
-_recovery_hooks = []
+T = TypeVar("T")
+
+_recovery_hooks: list[Callable[[], None]] = []
 _writes_lost = False
-# Values read ahead in another round trip of this request (see safe_get_many's `ahead`), by
-# the exact tuple of keys a later read will ask for. Emptied when the request finishes.
-_read_ahead = contextvars.ContextVar("cache_read_ahead", default=None)
 
 
-def on_recovery(hook):
+def on_recovery(hook: Callable[[], None]) -> None:
     """Run `hook()` once the cache answers again after this process lost a write to it."""
     if hook not in _recovery_hooks:
         _recovery_hooks.append(hook)
 
 
-def _lost_a_write(operation):
+def _lost_a_write(operation: str) -> None:
     global _writes_lost
     _writes_lost = True
     logger.warning(
@@ -36,7 +36,7 @@ def _lost_a_write(operation):
     )
 
 
-def _answered():
+def _answered() -> bool:
     """Called after each cache operation that succeeded. True when it ran the recovery hooks:
     then what a read just returned predates them, and the read is made again."""
     global _writes_lost
@@ -49,37 +49,19 @@ def _answered():
     return True
 
 
-def safe_get_many(keys, *, ahead=()):
-    """The values of `keys` found in the cache ({} when it cannot answer).
-
-    `ahead`: keys a later read of this request will ask for, read in the same round trip; that
-    later safe_get_many(ahead) is then answered from them, once, at no round trip. The values
-    are as current as a read made at this point: the cache-versioned readers read their tokens
-    before the database anyway, so an earlier read is still a read before it.
-    """
-    early = _read_ahead.get()
-    if early is not None and not ahead:
-        found = early.pop(tuple(keys), None)
-        if found is not None:
-            return found
+def safe_get_many(keys: Sequence[str]) -> dict[str, Any]:
+    """The values of `keys` found in the cache ({} when it cannot answer)."""
     try:
-        found = cache.get_many([*keys, *ahead])
+        found = cache.get_many(keys)
         if _answered():
-            found = cache.get_many([*keys, *ahead])
+            found = cache.get_many(keys)
     except Exception:
         logger.warning("cache read failed; answering from the database", exc_info=True)
         return {}
-    if ahead:
-        _read_ahead.set({tuple(ahead): {key: found[key] for key in ahead if key in found}})
     return found
 
 
-def forget_read_ahead(**kwargs):
-    """Drop what was read ahead and not used: a request_finished receiver (CommonConfig)."""
-    _read_ahead.set(None)
-
-
-def safe_get(key, default=None):
+def safe_get(key: str, default: Any = None) -> Any:
     try:
         value = cache.get(key, default)
         if _answered():
@@ -90,7 +72,7 @@ def safe_get(key, default=None):
     return value
 
 
-def safe_set(key, value, timeout):
+def safe_set(key: str, value: Any, timeout: float | None) -> None:
     try:
         cache.set(key, value, timeout)
     except Exception:
@@ -99,7 +81,7 @@ def safe_set(key, value, timeout):
     _answered()
 
 
-def safe_add(key, value, timeout):
+def safe_add(key: str, value: Any, timeout: float | None) -> bool:
     """Store `value` unless the key exists (SET NX). False when it did, or the cache is down."""
     try:
         added = cache.add(key, value, timeout)
@@ -110,17 +92,14 @@ def safe_add(key, value, timeout):
     return added
 
 
-def new_token():
+def new_token() -> str:
     """A version token: random, never reused, so no old entry can match a new token."""
     return uuid.uuid4().hex[:12]
 
 
-def versioned_keys(entry_key, token_keys):
-    """The keys versioned_get_or_build() reads, in its order: to read them ahead."""
-    return (*token_keys, entry_key)
-
-
-def versioned_get_or_build(entry_key, token_keys, build, timeout):
+def versioned_get_or_build(
+    entry_key: str, token_keys: Sequence[str], build: Callable[[], T], timeout: float | None
+) -> T:
     """The value cached under `entry_key`, valid only while the version tokens it was built
     under (the values of `token_keys`) are still current; else `build()`, stored.
 
@@ -131,7 +110,7 @@ def versioned_get_or_build(entry_key, token_keys, build, timeout):
     entry is stored only under tokens known to be current, never under a missing one, which
     would make it look valid again whenever that token went missing later.
     """
-    found = safe_get_many(versioned_keys(entry_key, token_keys))
+    found = safe_get_many([*token_keys, entry_key])
     tokens = [found.get(key) for key in token_keys]
     entry = found.get(entry_key)
     if entry is not None and None not in tokens and entry[0] == tuple(tokens):
@@ -149,7 +128,7 @@ def versioned_get_or_build(entry_key, token_keys, build, timeout):
     return value
 
 
-def safe_delete(key):
+def safe_delete(key: str) -> None:
     try:
         cache.delete(key)
     except Exception:
@@ -158,7 +137,7 @@ def safe_delete(key):
     _answered()
 
 
-def ping():
+def ping() -> bool:
     """True when a value written to the cache reads back. Used by readiness only."""
     probe = "health:probe"
     try:

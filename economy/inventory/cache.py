@@ -13,6 +13,9 @@ stored under a missing token, so an evicted token cannot make an old entry look 
 (economy.common.cache.versioned_get_or_build).
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 
 from economy.catalog.cache import VERSION_KEY as CATALOG_VERSION_KEY
@@ -21,36 +24,31 @@ from economy.common import cache as safe_cache
 GENERATION_KEY = "inventory:generation"
 
 
-def _entry_key(user_id):
+def _entry_key(user_id: int) -> str:
     return f"inventory:v1:{user_id}"
 
 
-def _version_key(user_id):
+def _version_key(user_id: int) -> str:
     return f"inventory:version:{user_id}"
 
 
-def _tokens(user_id):
+def _tokens(user_id: int) -> tuple[str, str, str]:
     return (GENERATION_KEY, CATALOG_VERSION_KEY, _version_key(user_id))
 
 
-def keys(user_id):
-    """What a read of the user's inventory reads from the cache, to read it ahead."""
-    return safe_cache.versioned_keys(_entry_key(user_id), _tokens(user_id))
-
-
-def get_or_build(user_id, build):
+def get_or_build(user_id: int, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """The cached inventory of a user, or `build()` stored under the tokens read beforehand."""
     return safe_cache.versioned_get_or_build(
         _entry_key(user_id), _tokens(user_id), build, settings.ECONOMY_INVENTORY_CACHE_TTL
     )
 
 
-def invalidate(user_id):
+def invalidate(user_id: int) -> None:
     """Make the user's cached inventory stale. Call it on commit, never before."""
     safe_cache.safe_set(_version_key(user_id), safe_cache.new_token(), None)
 
 
-def reset_all():
+def reset_all() -> None:
     """Make every user's cached inventory stale at once, whatever the number of users."""
     safe_cache.safe_set(GENERATION_KEY, safe_cache.new_token(), None)
 

@@ -1,8 +1,22 @@
-from django.contrib.auth import get_user_model
-from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Sum, When
+from datetime import datetime
+
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
 from django.db.models.functions import Coalesce
 
-from .models import CREDIT_KINDS, DEBIT_KINDS, Status, Transaction
+from economy.accounts.models import User
+
+from .models import CREDIT_KINDS, DEBIT_KINDS, Kind, Status, Transaction
 
 TRANSACTION_FIELDS = (
     "id",
@@ -34,7 +48,7 @@ LEDGER_SUM = Coalesce(
 )
 
 
-def transactions_for_user(*, user_id):
+def transactions_for_user(*, user_id: int) -> QuerySet[Transaction]:
     """A user's ledger, product names joined in the same query."""
     return (
         Transaction.objects.filter(user_id=user_id)
@@ -43,13 +57,13 @@ def transactions_for_user(*, user_id):
     )
 
 
-def ledger_balance(*, user_id):
+def ledger_balance(*, user_id: int) -> int:
     return Transaction.objects.filter(user_id=user_id).aggregate(total=LEDGER_SUM)["total"]
 
 
-def users_with_ledger_balance(users=None):
+def users_with_ledger_balance(users: QuerySet[User] | None = None) -> QuerySet[User]:
     """Users annotated with `ledger_total`, computed per user by one correlated subquery."""
-    users = get_user_model().objects.all() if users is None else users
+    users = User.objects.all() if users is None else users
     per_user = (
         Transaction.objects.filter(user_id=OuterRef("pk"))
         .order_by()
@@ -62,6 +76,24 @@ def users_with_ledger_balance(users=None):
     )
 
 
-def ledger_drift(users=None):
+def ledger_drift(users: QuerySet[User] | None = None) -> QuerySet[User]:
     """Users whose balance differs from their ledger: empty when the books are right."""
     return users_with_ledger_balance(users).exclude(balance=F("ledger_total"))
+
+
+def completed_purchases_of_product(*, since: datetime) -> Coalesce:
+    """The number of completed purchases of the outer query's product since `since`, as a
+    correlated subquery to annotate products with (the admin's product list)."""
+    counted = (
+        Transaction.objects.filter(
+            product=OuterRef("pk"),
+            kind=Kind.PURCHASE,
+            status=Status.COMPLETED,
+            created_at__gte=since,
+        )
+        .order_by()
+        .values("product")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)

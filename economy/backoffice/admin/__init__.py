@@ -1,6 +1,6 @@
-"""Admin pages that show several apps at once: users with their inventory and ledger, and the
-ledger with its refund action."""
+"""Admin pages that show several apps at once: users with their inventory and ledger, the
+ledger with its refund action, and products with their recent purchases."""
 
-from . import transactions, users
+from . import products, transactions, users
 
-__all__ = ["transactions", "users"]
+__all__ = ["products", "transactions", "users"]

@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from economy.common.admin import ReadOnlyAdmin
@@ -42,14 +44,18 @@ class TransactionAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     actions = ("refund",)
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Transaction | None = None
+    ) -> list[str]:
         return [field.name for field in self.opts.fields]
 
-    def has_refund_permission(self, request):
+    def has_refund_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(REFUND_PERMISSION)
 
     @admin.action(description="Refund selected purchases…", permissions=["refund"])
-    def refund(self, request, queryset):
+    def refund(
+        self, request: HttpRequest, queryset: QuerySet[Transaction]
+    ) -> TemplateResponse | None:
         """Asks for a reason on a confirmation page, then refunds each row through
         inventory.services.refund_purchase and reports each success or refusal."""
         form = RefundForm(request.POST if "apply" in request.POST else None)

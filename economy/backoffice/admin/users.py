@@ -1,13 +1,17 @@
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator
+from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 
 from economy.accounts.models import User
 from economy.accounts.permissions import ADD_FUNDS_PERMISSION
@@ -24,13 +28,13 @@ class ReadOnlyInline(admin.TabularInline):
     max_num = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return False
 
 
@@ -39,12 +43,12 @@ class InventoryInline(ReadOnlyInline):
     fields = readonly_fields = ("product", "quantity", "purchased_at", "updated_at")
     verbose_name_plural = "inventory"
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[InventoryItem]:
         return super().get_queryset(request).select_related("product")
 
 
 class LatestTransactionsFormSet(BaseInlineFormSet):
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Transaction]:
         # Sliced here, after the formset filtered by user: a busy player has thousands of rows.
         return super().get_queryset()[:LATEST_TRANSACTIONS]
 
@@ -67,7 +71,7 @@ class LatestTransactionsInline(ReadOnlyInline):
     show_change_link = True
     verbose_name_plural = f"latest {LATEST_TRANSACTIONS} transactions"
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Transaction]:
         return super().get_queryset(request).select_related("product")
 
 
@@ -81,7 +85,7 @@ class GrantFundsForm(forms.Form):
         help_text="Why: kept in the ledger with your name.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Read when the form is built, so a changed setting (and tests) apply at once.
         limit = settings.ECONOMY_MAX_DEPOSIT
@@ -107,10 +111,12 @@ class UserAdmin(DjangoUserAdmin):
     )
     inlines = (InventoryInline, LatestTransactionsInline)
 
-    def get_inlines(self, request, obj):
+    def get_inlines(
+        self, request: HttpRequest, obj: User | None
+    ) -> list[type[InlineModelAdmin]] | tuple[type[InlineModelAdmin], ...]:
         return self.inlines if obj is not None else ()
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         grant = path(
             "<path:object_id>/grant-funds/",
             self.admin_site.admin_view(self.grant_funds_view),
@@ -118,14 +124,16 @@ class UserAdmin(DjangoUserAdmin):
         )
         return [grant, *super().get_urls()]
 
-    def has_grant_funds_permission(self, request):
+    def has_grant_funds_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(ADD_FUNDS_PERMISSION)
 
-    def render_change_form(self, request, context, *args, **kwargs):
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> HttpResponse:
         context["can_grant_funds"] = self.has_grant_funds_permission(request)
         return super().render_change_form(request, context, *args, **kwargs)
 
-    def grant_funds_view(self, request, object_id):
+    def grant_funds_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Credit a balance by hand through ledger.grant_funds: an `adjustment` row with the
         reason and the staff member, never a direct edit of the balance."""
         if not (self.has_view_permission(request) and self.has_grant_funds_permission(request)):

@@ -1,35 +1,27 @@
 from datetime import timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
-from . import services
-from .models import MAX_PRICE, Product
+from economy.catalog import services
+from economy.catalog.models import MAX_PRICE, Product
+from economy.ledger.selectors import completed_purchases_of_product
 
 POPULARITY_WINDOW = timedelta(days=7)
-# The ledger points at products (Transaction.product, related_name "transactions"); the catalog
-# reads it through that relation rather than importing the ledger app, which sits above it.
-_COMPLETED_PURCHASE = {"transactions__kind": "purchase", "transactions__status": "completed"}
 
 
-def _purchases_since(since):
-    """Completed purchases of the outer product since `since`, as a correlated subquery.
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
-    The filter comes before the Count, so the join holds only the window's rows.
-    """
-    counted = (
-        Product.objects.filter(
-            pk=OuterRef("pk"), transactions__created_at__gte=since, **_COMPLETED_PURCHASE
-        )
-        .order_by()
-        .values("pk")
-        .annotate(n=Count("transactions"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+    class _Popularity(TypedDict):
+        purchases_7d: int
+
+    # A product as ProductAdmin.get_queryset annotates it.
+    ProductWithPopularity = WithAnnotations[Product, _Popularity]
 
 
 class ProductAdminForm(forms.ModelForm):
@@ -61,30 +53,38 @@ class ProductAdmin(admin.ModelAdmin):
     actions = ("activate", "deactivate")
     ordering = ("name", "id")
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
         since = timezone.now() - POPULARITY_WINDOW
-        return super().get_queryset(request).annotate(purchases_7d=_purchases_since(since))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(purchases_7d=completed_purchases_of_product(since=since))
+        )
 
     @admin.display(description="Purchases (7 days)", ordering="purchases_7d")
-    def purchases_last_7_days(self, product):
+    def purchases_last_7_days(self, product: "ProductWithPopularity") -> int:
         return product.purchases_7d
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Product, form: ProductAdminForm, change: bool
+    ) -> None:
         services.save_product(product=obj)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Product | None = None) -> bool:
         # Inventories and the ledger reference products (PROTECT): deactivate instead.
         return False
 
     @admin.action(description="Activate selected products", permissions=["change"])
-    def activate(self, request, queryset):
+    def activate(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
         self._set_active(request, queryset, is_active=True)
 
     @admin.action(description="Deactivate selected products", permissions=["change"])
-    def deactivate(self, request, queryset):
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
         self._set_active(request, queryset, is_active=False)
 
-    def _set_active(self, request, queryset, *, is_active):
+    def _set_active(
+        self, request: HttpRequest, queryset: QuerySet[Product], *, is_active: bool
+    ) -> None:
         ids = list(queryset.values_list("pk", flat=True))
         changed = services.set_products_active(product_ids=ids, is_active=is_active)
         state = "activated" if is_active else "deactivated"
