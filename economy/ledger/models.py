@@ -36,11 +36,11 @@ class Transaction(models.Model):
         blank=True,
         related_name="transactions",
     )
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    kind = models.CharField(max_length=16, choices=Kind)
     amount = models.BigIntegerField()
     quantity = models.PositiveIntegerField(null=True, blank=True)
     unit_price = models.BigIntegerField(null=True, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.COMPLETED)
+    status = models.CharField(max_length=16, choices=Status, default=Status.COMPLETED)
     failure_reason = models.CharField(max_length=64, blank=True)
     reason = models.TextField(blank=True, help_text="Why staff adjusted or refunded.")
     idempotency_key = models.CharField(max_length=255, blank=True)
@@ -103,9 +103,5 @@ class Transaction(models.Model):
             ("refund_purchase", "Can refund a completed purchase (support)"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"#{self.pk} {self.kind} {self.amount} ({self.status})"
-
-    @property
-    def signed_amount(self):
-        return -self.amount if self.kind in DEBIT_KINDS else self.amount

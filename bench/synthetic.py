@@ -1,4 +1,6 @@
-"""Synthetic ledger data for query plans and benchmarks (`manage.py generate_transactions`).
+"""Synthetic ledger data for query plans and benchmarks; `make bench` uses it.
+
+    DATABASE_URL=postgres://... .venv/bin/python bench/synthetic.py --count 1000000
 
 PostgreSQL only: the rows are made by the database itself (INSERT ... SELECT generate_series),
 about a million a minute or faster, never through Python objects.
@@ -15,17 +17,32 @@ Generated purchases are ledger rows only: the generated users' inventories stay 
 is data to measure queries with, not to play with.
 """
 
+import argparse
+import os
 import secrets
+import sys
+from pathlib import Path
 from typing import NamedTuple
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    import django
+
+    django.setup()
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
 from economy.catalog.models import Product, ProductType
-from economy.common.exceptions import InvalidInput
 
 User = get_user_model()
+
+
+class InvalidInput(ValueError):
+    pass
+
 
 PURCHASES_SQL = """
     INSERT INTO ledger_transaction
@@ -94,7 +111,7 @@ def generate_transactions(*, count, users=None, products=50, days=90, failed_rat
     Then VACUUM ANALYZE the ledger, so plans see fresh statistics and index-only scans work.
     """
     if connection.vendor != "postgresql":
-        raise InvalidInput("generate_transactions needs PostgreSQL (set DATABASE_URL).")
+        raise InvalidInput("bench/synthetic.py needs PostgreSQL (set DATABASE_URL).")
     if count < 2:
         raise InvalidInput("Generate at least 2 rows (a deposit and a purchase).")
     if not 1 <= days <= 3650 or products < 1 or not 0 <= failed_ratio < 1:
@@ -107,7 +124,7 @@ def generate_transactions(*, count, users=None, products=50, days=90, failed_rat
         new_products = Product.objects.bulk_create(
             Product(
                 name=f"Generated {tag} #{i + 1}",
-                description="Synthetic data (generate_transactions).",
+                description="Synthetic data (bench/synthetic.py).",
                 price=10 + (i * 37) % 490,
                 type=ProductType.CONSUMABLE,
             )
@@ -136,3 +153,37 @@ def generate_transactions(*, count, users=None, products=50, days=90, failed_rat
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE ledger_transaction")
     return Generated(tag, user_count, products, purchases, deposits)
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description="Add COUNT synthetic ledger rows on PostgreSQL in one INSERT ... SELECT "
+        "generate_series, for EXPLAIN and benchmarks. It creates its own users (COUNT/100 by "
+        "default) and consumable products, never touching existing ones; the ledger invariant "
+        "holds for each of them. Inventories are not filled."
+    )
+    parser.add_argument("--count", type=int, required=True, help="rows to add")
+    parser.add_argument("--users", type=int, help="users to create (default COUNT/100)")
+    parser.add_argument("--products", type=int, default=50, help="products to create")
+    parser.add_argument("--days", type=int, default=90, help="spread rows over N days")
+    parser.add_argument("--failed-ratio", type=float, default=0.1, help="share of failed rows")
+    args = parser.parse_args()
+    try:
+        result = generate_transactions(
+            count=args.count,
+            users=args.users,
+            products=args.products,
+            days=args.days,
+            failed_ratio=args.failed_ratio,
+        )
+    except InvalidInput as exc:
+        sys.exit(str(exc))
+    print(
+        f"Added {result.purchases + result.deposits} ledger rows ({result.purchases} purchases, "
+        f"{result.deposits} deposits) for {result.users} new users (gen-{result.tag}-*) and "
+        f"{result.products} new products (Generated {result.tag})."
+    )
+
+
+if __name__ == "__main__":
+    main()
