@@ -11,7 +11,13 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format venv check-services release bench clean
+.PHONY: help run test lint format venv check-services bench clean
+.DEFAULT_GOAL := help
+
+## make help: this list.
+help:
+	@awk '/^## make [a-z-]+:/ { name = $$3; sub(/:$$/, "", name); $$1 = $$2 = $$3 = ""; \
+		sub(/^ +/, ""); printf "  make %-15s %s\n", name, $$0 }' $(MAKEFILE_LIST)
 
 $(STAMP): requirements/base.txt requirements/production.txt requirements/test.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,23 +39,29 @@ test: $(STAMP) check-services
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## make check-services: stop early, with one line, when PostgreSQL or Redis is unreachable.
 check-services: $(STAMP)
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python scripts/check_services.py
 
+## make lint: ruff (lint and format), mypy (types) and import-linter (the apps' layers).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
+## make format: ruff's fixes and formatting, applied.
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+## make clean: remove the venv, the SQLite database, collected static files and caches.
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .coverage htmlcov
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov
 
-## make bench: the service under load beside its own ceilings (/health, pgbench), on a scratch
-## database (economy_bench) and Redis DB 13. `make bench BENCH_DURATION=5s` for a quick look;
-## other knobs (BENCH_MODELS, BENCH_PROFILE=1, BENCH_ROWS...) are listed in bench/run.py.
+## make bench: the service under load, ratios against baselines measured in the same run.
+# On a scratch database (economy_bench) and Redis DB 13. `make bench BENCH_DURATION=5s` for a
+# quick look; the other knobs (BENCH_MODELS, BENCH_PROFILE=1, BENCH_ROWS...) are in bench/run.py.
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements/bench.txt
 	BENCH_DURATION=$(or $(BENCH_DURATION),30s) timeout 3600 $(BIN)/python bench/run.py

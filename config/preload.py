@@ -1,7 +1,7 @@
 """What config/wsgi.py and config/asgi.py run once the application is built."""
 
 
-def import_what_requests_would():
+def import_what_requests_would() -> None:
     """Import now what Django imports lazily on the first requests: the URLconf with every
     view and serializer, and each cache backend (django-redis imports its client and redis-py
     when the backend is built). About a second of CPU per process that the first requests of

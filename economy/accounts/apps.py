@@ -5,7 +5,7 @@ class AccountsConfig(AppConfig):
     name = "economy.accounts"
     label = "accounts"
 
-    def ready(self):
+    def ready(self) -> None:
         from .authentication import connect_signals
 
         connect_signals()

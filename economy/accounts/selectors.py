@@ -3,7 +3,7 @@ from django.db.models import Q
 from .models import User
 
 
-def find_user(identifier):
+def find_user(identifier: str | int) -> User | None:
     """A user by id, username or email (case-insensitive), as support staff type it.
 
     Returns None when nothing matches.

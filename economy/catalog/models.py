@@ -17,7 +17,7 @@ class Product(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     price = models.PositiveBigIntegerField(help_text="Price in virtual currency, greater than 0.")
-    type = models.CharField(max_length=16, choices=ProductType.choices)
+    type = models.CharField(max_length=16, choices=ProductType)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -41,9 +41,9 @@ class Product(models.Model):
         ]
         indexes = [models.Index(fields=["is_active", "type"], name="product_active_type_idx")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
     @property
-    def is_consumable(self):
+    def is_consumable(self) -> bool:
         return self.type == ProductType.CONSUMABLE

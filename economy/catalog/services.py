@@ -1,5 +1,7 @@
 """Writes to the catalog."""
 
+from collections.abc import Iterable
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -7,7 +9,7 @@ from . import cache
 from .models import Product
 
 
-def save_product(*, product):
+def save_product(*, product: Product) -> Product:
     """Create or edit a product. The ledger keeps the price each purchase paid, so a new price
     never alters the past; cached inventories showing the product go stale on commit."""
     with transaction.atomic():
@@ -17,7 +19,7 @@ def save_product(*, product):
     return product
 
 
-def set_products_active(*, product_ids, is_active):
+def set_products_active(*, product_ids: Iterable[int], is_active: bool) -> int:
     """Activate or deactivate products in one UPDATE; returns how many changed.
 
     A deactivated product stays in inventories and in the ledger; it can no longer be bought.

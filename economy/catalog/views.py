@@ -1,9 +1,11 @@
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
 from economy.common.schema import AUTH_ERRORS, errors
 
 from .filters import ProductFilter
+from .models import Product
 from .selectors import active_products
 from .serializers import ProductSerializer
 
@@ -22,5 +24,5 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = ProductFilter
     lookup_url_kwarg = "product_id"
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Product]:
         return active_products()

@@ -18,12 +18,18 @@ which change nothing, so the key stays free to be used again.
 import functools
 import hashlib
 import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from .exceptions import (
     BadRequest,
@@ -39,7 +45,7 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 
 
-def parse_key(request, *, required):
+def parse_key(request: Request, *, required: bool) -> str | None:
     key = request.headers.get(HEADER)
     if key is None or key == "":
         if required:
@@ -53,12 +59,12 @@ def parse_key(request, *, required):
     return key
 
 
-def _is_lock_timeout(exc):
+def _is_lock_timeout(exc: Exception) -> bool:
     # PostgreSQL's lock_not_available; SQLite serialises writers and never gets here.
     return getattr(exc.__cause__, "sqlstate", None) == "55P03"
 
 
-def fingerprint(request, kwargs):
+def fingerprint(request: Request, kwargs: dict[str, Any]) -> str:
     """What makes two requests "the same": route parameters and the normalised JSON body."""
     canonical = json.dumps(
         {"params": kwargs, "body": request.data},
@@ -69,11 +75,17 @@ def fingerprint(request, kwargs):
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _json_response(body, status):
+def _route(request: Request) -> str:
+    """The URL pattern the request matched ("users/<int:user_id>/add-funds")."""
+    match = request.resolver_match
+    return match.route if match is not None else request.path
+
+
+def _json_response(body: bytes, status: int) -> HttpResponse:
     return HttpResponse(bytes(body), status=status, content_type="application/json")
 
 
-def _replay(scope, request_fingerprint):
+def _replay(scope: dict[str, Any], request_fingerprint: str) -> HttpResponse:
     record = IdempotencyRecord.objects.filter(**scope).first()
     if record is None:
         raise IdempotencyInProgress()
@@ -84,18 +96,21 @@ def _replay(scope, request_fingerprint):
     return response
 
 
-def idempotent(*, required=False):
+Handler = Callable[..., Response]
+
+
+def idempotent(*, required: bool = False) -> Callable[[Handler], Callable[..., HttpResponse]]:
     """Decorate a DRF handler (`def post(self, request, ...)`) whose effect must happen once."""
 
-    def decorator(handler):
+    def decorator(handler: Handler) -> Callable[..., HttpResponse]:
         @functools.wraps(handler)
-        def wrapper(view, request, *args, **kwargs):
+        def wrapper(view: APIView, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
             key = parse_key(request, required=required)
             if key is None:
                 return handler(view, request, *args, **kwargs)
             scope = {
                 "actor_id": request.user.pk,
-                "route": f"{request.method} {request.resolver_match.route}",
+                "route": f"{request.method} {_route(request)}",
                 "key": key,
             }
             request_fingerprint = fingerprint(request, kwargs)
@@ -138,7 +153,7 @@ def idempotent(*, required=False):
     return decorator
 
 
-def purge_expired_keys(*, now=None, batch_size=1000):
+def purge_expired_keys(*, now: datetime | None = None, batch_size: int = 1000) -> int:
     """Delete idempotency records older than settings.ECONOMY_IDEMPOTENCY_TTL; return how many.
 
     In batches of `batch_size` (each its own short statement, on the created_at index), so a

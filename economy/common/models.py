@@ -13,8 +13,8 @@ class IdempotencyRecord(models.Model):
     route = models.CharField(max_length=200)
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField(null=True)
-    response_body = models.BinaryField(null=True)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -24,5 +24,5 @@ class IdempotencyRecord(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.route} {self.key}"

@@ -7,8 +7,10 @@ the code owns, is brought up to date.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps as global_apps
+from django.apps.registry import Apps
 from django.utils import timezone
 
 
@@ -51,13 +53,15 @@ SCHEDULES = (
 )
 
 
-def ensure_schedules(apps=global_apps):
+def ensure_schedules(apps: Apps = global_apps) -> list[tuple[str, bool]]:
     """Create the missing periodic tasks; return [(name, created)]. Safe to run any number of
     times: nothing is created twice. `apps` is the app registry (a migration passes its own)."""
-    crontab_model = apps.get_model("django_celery_beat", "CrontabSchedule")
-    task_model = apps.get_model("django_celery_beat", "PeriodicTask")
-    changes_model = apps.get_model("django_celery_beat", "PeriodicTasks")
-    outcome, changed = [], False
+    # django-celery-beat's models, or a migration's historical copies of them: untyped.
+    crontab_model: Any = apps.get_model("django_celery_beat", "CrontabSchedule")
+    task_model: Any = apps.get_model("django_celery_beat", "PeriodicTask")
+    changes_model: Any = apps.get_model("django_celery_beat", "PeriodicTasks")
+    outcome: list[tuple[str, bool]] = []
+    changed = False
     for schedule in SCHEDULES:
         task = task_model.objects.filter(name=schedule.name).first()
         if task is not None:

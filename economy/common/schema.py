@@ -31,7 +31,7 @@ _ERROR_CODES = {
 }
 
 
-def errors(*statuses, **codes):
+def errors(*statuses: int, **codes: str) -> dict[int, OpenApiResponse]:
     """{status: OpenApiResponse} for the error statuses an endpoint can answer.
 
     `codes` overrides a description, e.g. errors(409, **{"409": "insufficient_funds, ..."}).
@@ -48,7 +48,7 @@ def errors(*statuses, **codes):
 AUTH_ERRORS = (401, 405, 429)
 
 
-def idempotency_key_header(*, required):
+def idempotency_key_header(*, required: bool) -> OpenApiParameter:
     return OpenApiParameter(
         name="Idempotency-Key",
         type=OpenApiTypes.STR,

@@ -6,7 +6,7 @@ class StrictIntegerField(serializers.IntegerField):
 
     default_error_messages = {"strict": "Must be a JSON integer."}
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: object) -> int:
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("strict")
         return super().to_internal_value(data)

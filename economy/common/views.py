@@ -1,9 +1,10 @@
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -26,11 +27,11 @@ class HealthView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(responses={200: HealthSerializer}, tags=["health"])
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response({"status": "ok"})
 
 
-def _database_ok():
+def _database_ok() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -46,7 +47,7 @@ class ReadinessView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(responses={200: HealthSerializer, 503: HealthSerializer}, tags=["health"])
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         components = {
             "database": "ok" if _database_ok() else "down",
             "cache": "ok" if cache_helpers.ping() else "down",
@@ -58,14 +59,14 @@ class ReadinessView(APIView):
         )
 
 
-def not_found(request, exception=None):
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Django's 404 for URLs no view matched: the contract's shape under /api/, HTML elsewhere."""
     if request.path.startswith("/api/"):
         return JsonResponse(error_body("not_found", "No such endpoint."), status=404)
     return defaults.page_not_found(request, exception)
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse(
             error_body("internal_error", "An unexpected error occurred."), status=500

@@ -26,5 +26,5 @@ class InventoryItem(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user}: {self.product} x{self.quantity}"

@@ -8,6 +8,6 @@ from . import cache
 @shared_task(
     name="economy.inventory.reset_inventory_cache", acks_late=True, reject_on_worker_lost=True
 )
-def reset_inventory_cache():
+def reset_inventory_cache() -> None:
     """Daily: make every user's cached inventory stale at once (one cache write)."""
     cache.reset_all()

@@ -5,7 +5,8 @@ cache for ECONOMY_POPULAR_CACHE_TTL (1 hour) and refreshed hourly by a Celery ta
 query runs about once an hour per (days, limit) whatever the traffic.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Sum
@@ -21,11 +22,13 @@ MAX_DAYS = 90
 MAX_LIMIT = 50
 
 
-def _cache_key(days, limit):
+def _cache_key(days: int, limit: int) -> str:
     return f"analytics:popular-products:v1:{days}:{limit}"
 
 
-def compute_popular_products(*, days, limit, now=None):
+def compute_popular_products(
+    *, days: int, limit: int, now: datetime | None = None
+) -> list[dict[str, Any]]:
     """The `limit` active products with the most completed purchases in the last `days` days.
 
     Ranked by number of purchases, then units bought, then product id (ascending), so the order
@@ -57,7 +60,9 @@ def compute_popular_products(*, days, limit, now=None):
     ]
 
 
-def popular_products(*, days=DEFAULT_DAYS, limit=DEFAULT_LIMIT):
+def popular_products(
+    *, days: int = DEFAULT_DAYS, limit: int = DEFAULT_LIMIT
+) -> list[dict[str, Any]]:
     """Popular products from the cache when it holds them (no SQL), else computed and stored.
 
     A cache outage costs the query, never the answer."""
@@ -68,7 +73,9 @@ def popular_products(*, days=DEFAULT_DAYS, limit=DEFAULT_LIMIT):
     return warm_popular_products(days=days, limit=limit)
 
 
-def warm_popular_products(*, days=DEFAULT_DAYS, limit=DEFAULT_LIMIT):
+def warm_popular_products(
+    *, days: int = DEFAULT_DAYS, limit: int = DEFAULT_LIMIT
+) -> list[dict[str, Any]]:
     """Compute popular products and store them for ECONOMY_POPULAR_CACHE_TTL. Idempotent:
     running it twice stores the same figures twice."""
     result = compute_popular_products(days=days, limit=limit)

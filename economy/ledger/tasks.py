@@ -8,7 +8,9 @@ from . import analytics
 @shared_task(
     name="economy.ledger.warm_popular_products", acks_late=True, reject_on_worker_lost=True
 )
-def warm_popular_products(days=analytics.DEFAULT_DAYS, limit=analytics.DEFAULT_LIMIT):
+def warm_popular_products(
+    days: int = analytics.DEFAULT_DAYS, limit: int = analytics.DEFAULT_LIMIT
+) -> int:
     """Hourly: recompute the popular products the game client asks for and cache them, so a
     player never waits for the aggregate."""
     return len(analytics.warm_popular_products(days=days, limit=limit))

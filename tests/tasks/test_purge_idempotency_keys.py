@@ -14,7 +14,14 @@ pytestmark = pytest.mark.django_db
 
 def make_keys(actor, count, *, age):
     records = IdempotencyRecord.objects.bulk_create(
-        IdempotencyRecord(actor=actor, route="POST r", key=f"{age}-{i}", fingerprint="f")
+        IdempotencyRecord(
+            actor=actor,
+            route="POST r",
+            key=f"{age}-{i}",
+            fingerprint="f",
+            status_code=201,
+            response_body=b"{}",
+        )
         for i in range(count)
     )
     IdempotencyRecord.objects.filter(pk__in=[r.pk for r in records]).update(

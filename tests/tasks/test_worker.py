@@ -65,13 +65,23 @@ def live_app():
 @pytest.mark.django_db(transaction=True)
 def test_a_task_sent_through_redis_runs_on_a_real_worker(live_app, player):
     expired = IdempotencyRecord.objects.create(
-        actor=player, route="POST r", key="old", fingerprint="f"
+        actor=player,
+        route="POST r",
+        key="old",
+        fingerprint="f",
+        status_code=201,
+        response_body=b"{}",
     )
     IdempotencyRecord.objects.filter(pk=expired.pk).update(
         created_at=timezone.now() - timedelta(days=2)
     )
     fresh = IdempotencyRecord.objects.create(
-        actor=player, route="POST r", key="new", fingerprint="f"
+        actor=player,
+        route="POST r",
+        key="new",
+        fingerprint="f",
+        status_code=201,
+        response_body=b"{}",
     )
 
     with start_worker(

@@ -5,12 +5,13 @@ import json
 from django.core.management.base import CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 
+from economy.accounts.models import User
 from economy.accounts.selectors import find_user
 
 USER_HELP = "the user's id, username or email"
 
 
-def user_or_error(identifier):
+def user_or_error(identifier: str | int) -> User:
     """The user `identifier` names, or a one-line CommandError (exit status 1)."""
     user = find_user(identifier)
     if user is None:
@@ -18,5 +19,5 @@ def user_or_error(identifier):
     return user
 
 
-def to_json(data):
+def to_json(data: object) -> str:
     return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)

@@ -1,6 +1,8 @@
 """Load demo data: idempotent, so `make run` can call it every time."""
 
 import secrets
+from argparse import ArgumentParser
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -36,7 +38,7 @@ class Command(BaseCommand):
         "Safe to run again: nothing is created twice."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--token-only",
             action="store_true",
@@ -49,7 +51,7 @@ class Command(BaseCommand):
         )
 
     @transaction.atomic
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         created = 0
         for name, type_, price, description in PRODUCTS:
             _, was_created = Product.objects.get_or_create(

@@ -1,5 +1,7 @@
 """Create celery beat's periodic tasks (idempotent). Run by scripts/release.sh."""
 
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from economy.common.schedules import ensure_schedules
@@ -13,6 +15,6 @@ class Command(BaseCommand):
         "in the admin keeps its settings."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         for name, created in ensure_schedules():
             self.stdout.write(f"{'created' if created else 'exists '}  {name}")

@@ -1,3 +1,6 @@
+from argparse import ArgumentParser
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from economy.accounts.management.support import to_json, user_or_error
@@ -14,13 +17,13 @@ class Command(BaseCommand):
         "stderr when refused."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("transaction_id", help="id of the purchase transaction")
         parser.add_argument("--reason", required=True, help="why (kept in the ledger)")
         parser.add_argument("--staff", help="the staff member responsible (id, username, email)")
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         transaction_id = options["transaction_id"]
         if not transaction_id.isdigit():
             raise CommandError(f"{transaction_id!r} is not a transaction id.")

@@ -1,3 +1,6 @@
+from argparse import ArgumentParser
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from economy.accounts.management.support import USER_HELP, user_or_error
@@ -10,10 +13,10 @@ class Command(BaseCommand):
         "number of users), or one user's with --user. The next read rebuilds from the database."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--user", help=f"reset only this user's cache ({USER_HELP})")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["user"]:
             user = user_or_error(options["user"])
             cache.invalidate(user.pk)

@@ -1,3 +1,6 @@
+from argparse import ArgumentParser
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from economy.accounts.management.support import USER_HELP, to_json, user_or_error
@@ -13,11 +16,11 @@ class Command(BaseCommand):
         "--json prints the same as one JSON document."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("user", help=USER_HELP)
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         user = user_or_error(options["user"])
         inventory = inventory_for_user(user_id=user.pk)
         transactions = [
@@ -27,14 +30,14 @@ class Command(BaseCommand):
                 "kind": row.kind,
                 "status": row.status,
                 "amount": row.amount,
-                "product": row.product.name if row.product_id else None,
+                "product": row.product.name if row.product is not None else None,
                 "quantity": row.quantity,
                 "unit_price": row.unit_price,
                 "reason": row.reason or row.failure_reason,
             }
             for row in transactions_for_user(user_id=user.pk)[:LATEST]
         ]
-        report = {
+        report: dict[str, Any] = {
             "user": {
                 "id": user.pk,
                 "username": user.username,
@@ -62,7 +65,7 @@ class Command(BaseCommand):
             return
         self._print(report)
 
-    def _print(self, report):
+    def _print(self, report: dict[str, Any]) -> None:
         user = report["user"]
         active = "" if user["is_active"] else " (inactive)"
         self.stdout.write(f"User {user['username']} (id {user['id']}, {user['email']}){active}")

@@ -1,3 +1,6 @@
+from argparse import ArgumentParser
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from economy.accounts.management.support import USER_HELP, to_json, user_or_error
@@ -12,14 +15,14 @@ class Command(BaseCommand):
         "Exit 0 on success, 1 with one line on stderr on error."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("user", help=USER_HELP)
         parser.add_argument("amount", help="whole units of currency, 1..ECONOMY_MAX_DEPOSIT")
         parser.add_argument("--reason", required=True, help="why (kept in the ledger)")
         parser.add_argument("--staff", help="the staff member responsible (id, username, email)")
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         user = user_or_error(options["user"])
         staff = user_or_error(options["staff"]) if options["staff"] else None
         try:
