@@ -1,7 +1,7 @@
 """The ASGI entry point. Production serves WSGI (gunicorn's sync workers): under uvicorn's
-worker this service measured a quarter of the /health throughput and 50-70 % of the purchases
-(README, Performance). Under ASGI set DB_POOL_SIZE: Django runs each request's sync code in a
-thread of its own, so a persistent connection would never be reused."""
+worker this service measured far slower on every endpoint (docs/performance.md). Under ASGI
+set DB_POOL_SIZE: Django runs each request's sync code in a thread of its own, so a persistent
+connection would never be reused."""
 
 import os
 

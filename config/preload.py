@@ -6,7 +6,7 @@ def import_what_requests_would() -> None:
     view and serializer, and each cache backend (django-redis imports its client and redis-py
     when the backend is built). About a second of CPU per process that the first requests of
     every gunicorn worker would otherwise wait through; with gunicorn's preload_app it is spent
-    once, in the master, before the workers fork (README, Performance). Nothing connects here:
+    once, in the master, before the workers fork (docs/performance.md). Nothing connects here:
     connections are opened by each worker, on first use."""
     from django.conf import settings
     from django.core.cache import caches

@@ -10,7 +10,7 @@ from economy.ledger import urls as ledger_urls
 
 # Each app keeps its routes in its own urls.py; they are listed here flat rather than through
 # include(""): every include a path does not match raises and records a Resolver404, which
-# doubled the cost of resolving a purchase or an inventory read (README, Performance).
+# made resolving a purchase or an inventory read measurably slower (docs/performance.md).
 api_v1 = [
     path("health", HealthView.as_view(), name="health"),
     path("health/ready", ReadinessView.as_view(), name="health-ready"),

@@ -44,7 +44,7 @@ workers = _env_int(
     "WEB_CONCURRENCY", min(2 * _cpu_count() + 1, _env_int("GUNICORN_MAX_WORKERS", 8))
 )
 # Sync workers by default: in `make bench` they match gthread's throughput (within run-to-run
-# noise) with half its p99, as threads of one process fight for the GIL (README, Performance).
+# noise) with half its p99, as threads of one process fight for the GIL (docs/performance.md).
 # GUNICORN_THREADS > 1 switches to gthread.
 threads = _env_int("GUNICORN_THREADS", 1)
 timeout = _env_int("GUNICORN_TIMEOUT", 30)

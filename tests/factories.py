@@ -2,8 +2,25 @@ import factory
 from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 
-from economy.catalog.models import Product, ProductType
+from economy.catalog.models import Currency, Product, ProductType
 from economy.ledger import services as ledger
+
+
+def default_currency():
+    """The default currency, created as the migration creates it when a flush removed it."""
+    currency, _ = Currency.objects.get_or_create(
+        is_default=True, defaults={"code": "coins", "name": "Coins"}
+    )
+    return currency
+
+
+class CurrencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Currency
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"currency{n}")
+    name = factory.LazyAttribute(lambda c: c.code.title())
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -21,8 +38,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def funds(user, create, extracted, **kwargs):
         if create and extracted:
-            ledger.grant_funds(user_id=user.pk, amount=extracted, reason="test funds")
-            user.refresh_from_db(fields=["balance"])
+            ledger.adjust_balance(
+                user_id=user.pk, amount=extracted, currency=default_currency(), reason="test funds"
+            )
 
 
 class StaffFactory(UserFactory):
@@ -45,6 +63,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Product {n}")
     description = "A product for tests."
     price = 100
+    price_currency = factory.LazyFunction(default_currency)
     type = ProductType.CONSUMABLE
     is_active = True
 

@@ -90,7 +90,7 @@ if env("DATABASE_URL", default=""):
     # N > 0: psycopg's pool of at most N connections per process instead, health-checked the
     # same way. What an ASGI server needs (it runs each request in a new thread, so a
     # persistent connection would never be reused), and a cap on connections per process under
-    # threaded workers. Sync workers gain nothing measurable from it (README, Performance).
+    # threaded workers. Sync workers gain nothing measurable from it (docs/performance.md).
     DB_POOL_SIZE = env.int("DB_POOL_SIZE", default=0)
     if DB_POOL_SIZE:
         DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django refuses persistence with a pool
@@ -102,7 +102,7 @@ if env("DATABASE_URL", default=""):
         f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}"
     )
     # Parameters bound by PostgreSQL instead of quoted into the SQL in Python: less CPU in
-    # the web workers per query (README, Performance). psycopg then prepares a statement run
+    # the web workers per query (docs/performance.md). psycopg then prepares a statement run
     # five times on a connection: turn it off behind a PgBouncer in transaction mode < 1.21.
     DATABASES["default"]["OPTIONS"]["server_side_binding"] = env.bool(
         "DB_SERVER_SIDE_BINDING", default=True

@@ -6,14 +6,10 @@ from django.db.models.functions import Lower
 
 
 class User(AbstractUser):
-    """A player, a trusted backend (service account) or a member of staff.
-
-    `balance` is virtual currency in whole units. It changes only through the ledger services,
-    in the same database transaction as the ledger row that explains the change.
-    """
+    """A player, a trusted backend (service account) or a member of staff. What a player holds
+    is in its ledger wallets, one per currency (economy.ledger)."""
 
     email = models.EmailField("email address", blank=True)
-    balance = models.BigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects: ClassVar[UserManager[Self]] = UserManager()
@@ -22,7 +18,6 @@ class User(AbstractUser):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(balance__gte=0), name="user_balance_gte_0"),
             models.UniqueConstraint(
                 Lower("email"),
                 condition=~models.Q(email=""),
@@ -31,7 +26,7 @@ class User(AbstractUser):
             ),
         ]
         permissions = [
-            ("add_funds", "Can credit a player's balance (trusted backend)"),
+            ("add_funds", "Trusted backend: may credit and charge players' wallets"),
         ]
 
     def __str__(self) -> str:

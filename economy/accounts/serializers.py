@@ -1,14 +1,5 @@
 from rest_framework import serializers
 
-from .models import User
-
-
-class UserSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = User
-        fields = ["id", "username", "email", "balance", "created_at"]
-        read_only_fields = fields
-
 
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)

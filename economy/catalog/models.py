@@ -1,3 +1,4 @@
+from django.core.validators import RegexValidator
 from django.db import models
 
 
@@ -11,12 +12,77 @@ class ProductType(models.TextChoices):
 MAX_PRICE = 1_000_000_000
 
 
+class Currency(models.Model):
+    """A virtual currency (soft coins, hard gems). Content managers run them in the admin, beside
+    the products priced in them; players hold them in ledger wallets. Exactly one is the
+    default: what `balance` means to a client that knows one currency.
+
+    Changing a currency's limits never rewrites a wallet: a lowered maximum refuses further
+    credits above it and takes nothing away.
+    """
+
+    code = models.CharField(
+        max_length=32,
+        unique=True,
+        validators=[RegexValidator(r"^[a-z][a-z0-9_-]*$", "Lowercase letters, digits, - and _.")],
+        help_text="How the API names it (coins, gems): lowercase, never changed once used.",
+    )
+    name = models.CharField(max_length=100)
+    initial_grant = models.PositiveBigIntegerField(
+        default=0,
+        help_text="Given once, from faucet:grants, when a player's wallet in it opens.",
+    )
+    max_balance = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="The most a player may hold; empty for no limit.",
+    )
+    is_active = models.BooleanField(
+        default=True, help_text="Inactive: listed nowhere, and no new wallet opens in it."
+    )
+    is_default = models.BooleanField(
+        default=False,
+        help_text="The currency of `balance` and of requests that name none. Exactly one.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "currencies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="currency_one_default",
+                violation_error_message="Another currency is already the default.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_balance__isnull=True)
+                | models.Q(max_balance__gt=0, initial_grant__lte=models.F("max_balance")),
+                name="currency_grant_within_max",
+                violation_error_message="The maximum balance must be positive and cover the "
+                "initial grant.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_default=False) | models.Q(is_active=True),
+                name="currency_default_is_active",
+                violation_error_message="The default currency must be active.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
 class Product(models.Model):
     """An item of the catalog. Its price is a snapshot source: the ledger keeps the price paid."""
 
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    price = models.PositiveBigIntegerField(help_text="Price in virtual currency, greater than 0.")
+    price = models.PositiveBigIntegerField(help_text="Price in its currency, greater than 0.")
+    price_currency = models.ForeignKey(
+        Currency, on_delete=models.PROTECT, related_name="products", verbose_name="currency"
+    )
     type = models.CharField(max_length=16, choices=ProductType)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

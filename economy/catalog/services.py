@@ -1,4 +1,5 @@
-"""Writes to the catalog."""
+"""Writes to the catalog: products and currencies. Each replaces the catalog's version on
+commit, so every cache showing catalog details goes stale at once."""
 
 from collections.abc import Iterable
 
@@ -6,12 +7,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import cache
-from .models import Product
+from .models import Currency, Product
 
 
 def save_product(*, product: Product) -> Product:
     """Create or edit a product. The ledger keeps the price each purchase paid, so a new price
-    never alters the past; cached inventories showing the product go stale on commit."""
+    never alters the past."""
     with transaction.atomic():
         product.full_clean()
         product.save()
@@ -33,3 +34,24 @@ def set_products_active(*, product_ids: Iterable[int], is_active: bool) -> int:
         if changed:
             cache.bump_version_on_commit()
     return changed
+
+
+def save_currency(*, currency: Currency) -> Currency:
+    """Create or edit a currency (the default moves only with make_default_currency). Raises
+    ValidationError for invalid fields, a maximum below the initial grant among them."""
+    with transaction.atomic():
+        currency.full_clean()
+        currency.save()
+        cache.bump_version_on_commit()
+    return currency
+
+
+def make_default_currency(*, currency: Currency) -> Currency:
+    """Make `currency` the default, in the old default's place, in one transaction: there is
+    always exactly one (the database refuses anything else). It becomes active if it was not."""
+    with transaction.atomic():
+        Currency.objects.filter(is_default=True).exclude(pk=currency.pk).update(is_default=False)
+        Currency.objects.filter(pk=currency.pk).update(is_default=True, is_active=True)
+        cache.bump_version_on_commit()
+    currency.refresh_from_db()
+    return currency

@@ -1,13 +1,13 @@
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import viewsets
+from rest_framework import generics, viewsets
 
 from economy.common.schema import AUTH_ERRORS, errors
 
 from .filters import ProductFilter
-from .models import Product
-from .selectors import active_products
-from .serializers import ProductSerializer
+from .models import Currency, Product
+from .selectors import active_currencies, active_products
+from .serializers import CurrencySerializer, ProductSerializer
 
 
 @extend_schema_view(
@@ -26,3 +26,18 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Product]:
         return active_products()
+
+
+@extend_schema(
+    tags=["currencies"],
+    responses={200: CurrencySerializer(many=True), **errors(*AUTH_ERRORS)},
+)
+class CurrencyListView(generics.ListAPIView):
+    """The active currencies with their limits: the initial grant a new wallet receives and the
+    most a player may hold (null: no limit). `is_default` marks the currency of `balance`."""
+
+    serializer_class = CurrencySerializer
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[Currency]:
+        return active_currencies()

@@ -34,7 +34,12 @@ class DomainError(Exception):
 
 class InsufficientFunds(DomainError):
     code = "insufficient_funds"
-    message = "The balance does not cover this purchase."
+    message = "The available balance does not cover this."
+
+
+class BalanceLimitExceeded(DomainError):
+    code = "balance_limit_exceeded"
+    message = "This would take the balance above the currency's maximum."
 
 
 class AlreadyOwned(DomainError):

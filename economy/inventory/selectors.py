@@ -1,3 +1,5 @@
+from typing import Any
+
 from rest_framework.fields import DateTimeField
 
 from economy.catalog.models import ProductType
@@ -10,7 +12,7 @@ PRODUCT_FIELDS = ("id", "name", "description", "type", "price", "is_active")
 _datetime = DateTimeField().to_representation
 
 
-def _inventory_rows(user_id):
+def _inventory_rows(user_id: int) -> dict[str, Any]:
     """The user's holdings, product details included, in one query whatever their number."""
     rows = (
         InventoryItem.objects.filter(user_id=user_id, quantity__gt=0)
@@ -19,16 +21,16 @@ def _inventory_rows(user_id):
             "quantity",
             "purchased_at",
             "updated_at",
+            "product__price_currency__code",
             *(f"product__{field}" for field in PRODUCT_FIELDS),
         )
     )
     consumables, permanents = [], []
     for row in rows:
-        item = {
-            "product": {field: row[f"product__{field}"] for field in PRODUCT_FIELDS},
-            "purchased_at": _datetime(row["purchased_at"]),
-        }
-        if item["product"]["type"] == ProductType.CONSUMABLE:
+        product = {field: row[f"product__{field}"] for field in PRODUCT_FIELDS}
+        product["currency"] = row["product__price_currency__code"]
+        item = {"product": product, "purchased_at": _datetime(row["purchased_at"])}
+        if product["type"] == ProductType.CONSUMABLE:
             item["quantity"] = row["quantity"]
             item["updated_at"] = _datetime(row["updated_at"])
             consumables.append(item)
@@ -37,7 +39,7 @@ def _inventory_rows(user_id):
     return {"user_id": user_id, "consumables": consumables, "permanents": permanents}
 
 
-def inventory_for_user(*, user_id):
+def inventory_for_user(*, user_id: int) -> dict[str, Any]:
     """The inventory as the API shows it (InventorySerializer's shape, ready to render): from
     the cache when it can, else one SQL query."""
     return cache.get_or_build(user_id, lambda: _inventory_rows(user_id))

@@ -19,9 +19,14 @@ class PurchaseRequestSerializer(QuantityRequestSerializer):
 
 
 class PurchaseSerializer(serializers.Serializer):
+    """The purchase, the units now held, and the buyer's wallet in the price currency."""
+
     transaction = TransactionSerializer()
     quantity_held = serializers.IntegerField()
-    balance = serializers.IntegerField()
+    currency = serializers.CharField(source="wallet.currency.code")
+    balance = serializers.IntegerField(source="wallet.balance")
+    held = serializers.IntegerField(source="wallet.held")
+    available = serializers.IntegerField(source="wallet.available")
 
 
 class UseSerializer(serializers.Serializer):
@@ -36,6 +41,7 @@ class InventoryProductSerializer(serializers.Serializer):
     description = serializers.CharField()
     type = serializers.CharField()
     price = serializers.IntegerField()
+    currency = serializers.CharField(help_text="The price's currency.")
     is_active = serializers.BooleanField()
 
 

@@ -3,14 +3,15 @@
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from economy.catalog import selectors as catalog
+from economy.catalog.models import Product
 from economy.common.exceptions import (
     AlreadyOwned,
-    InsufficientFunds,
+    DomainError,
     InsufficientQuantity,
     InvalidInput,
     NotConsumable,
@@ -19,44 +20,30 @@ from economy.common.exceptions import (
     ProductUnavailable,
 )
 from economy.ledger import services as ledger
-from economy.ledger.models import Kind, Status, Transaction
+from economy.ledger.models import Kind, Status, Transaction, Wallet
 
-from . import cache
+from . import cache, locks
 from .models import InventoryItem
-
-_TABLE = InventoryItem._meta.db_table
 
 
 class PurchaseResult(NamedTuple):
     transaction: Transaction
     quantity_held: int
-    balance: int
+    wallet: Wallet  # the buyer's wallet in the price currency, after the purchase
 
 
-# One statement that creates the row or adds to it, locking it either way. Portable to
-# PostgreSQL and SQLite (ON CONFLICT ... RETURNING).
-_UPSERT_SQL = f"""
-    INSERT INTO {_TABLE} (user_id, product_id, quantity, purchased_at, updated_at)
-    VALUES (%s, %s, %s, %s, %s)
-    ON CONFLICT (user_id, product_id)
-    DO UPDATE SET quantity = {_TABLE}.quantity + EXCLUDED.quantity,
-                  updated_at = EXCLUDED.updated_at
-    RETURNING quantity
-"""  # noqa: S608 (no user input in the table name)
-
-
-def _invalidate_on_commit(user_id):
+def _invalidate_on_commit(user_id: int) -> None:
     transaction.on_commit(lambda: cache.invalidate(user_id))
 
 
-def _get_product(product_id):
+def _product_for_sale(product_id: int) -> Product:
     product = catalog.get_product(product_id)
-    if not product.is_active:
+    if not (product.is_active and product.price_currency.is_active):
         raise ProductUnavailable(product_id=product.pk)
     return product
 
 
-def _validate_quantity(product, quantity):
+def _validate_quantity(product: Product, quantity: int) -> None:
     limit = settings.ECONOMY_MAX_PURCHASE_QUANTITY
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= limit:
         raise InvalidInput(quantity=[f"Ensure this value is between 1 and {limit}."])
@@ -67,62 +54,70 @@ def _validate_quantity(product, quantity):
         )
 
 
-def purchase_product(*, user_id, product_id, quantity=1, idempotency_key=""):
-    """Buy `quantity` units of a product for a user, all or nothing.
+def purchase_product(
+    *, user_id: int, product_id: int, quantity: int = 1, idempotency_key: str = ""
+) -> PurchaseResult:
+    """Buy `quantity` units of a product for a player, all or nothing.
 
-    Guarantees: under the user's row lock, the balance is debited, the inventory row created
-    or added to, and a completed `purchase` row written with the unit price paid, in one
-    transaction. Concurrent purchases by one user are serialised by that lock, so they never
-    overspend or lose an update. A refusal for funds or ownership changes nothing but leaves
-    a `failed` ledger row. The inventory cache is invalidated on commit only.
+    Guarantees: under the lock of the player's wallet in the price currency, then of its
+    inventory row (the global lock order), ownership and funds are checked, the units are
+    delivered and price x quantity moves from the wallet to sink:store, with the unit price
+    paid, in one transaction. Purchases of one player are serialised by that lock, so they never
+    overspend or lose an update; purchases of different players share no row. A refusal for
+    funds or ownership changes nothing but leaves a `failed` ledger row. The inventory cache is
+    invalidated on commit only.
 
     Raises Product.DoesNotExist, ProductUnavailable, InvalidInput, AlreadyOwned,
     InsufficientFunds.
     """
-    product = _get_product(product_id)
+    product = _product_for_sale(product_id)
     _validate_quantity(product, quantity)
-    cost = product.price * quantity
-    refusal = None
+    refusal: DomainError | None = None
     # No savepoint: every check comes before the first write, and a refusal is raised only
-    # once the block is left, so the caller's transaction (idempotency) stays usable.
+    # once the block is left (with its `failed` row), so the caller's transaction stays usable.
     with transaction.atomic(savepoint=False):
-        user = ledger.lock_user(user_id)
-        if (
-            not product.is_consumable
-            and InventoryItem.objects.filter(
-                user_id=user_id, product_id=product.pk, quantity__gt=0
-            ).exists()
-        ):
+        wallet = ledger.lock_wallet(user_id=user_id, currency=product.price_currency)
+        item = locks.inventory_item_for_update(user_id=user_id, product_id=product.pk)
+        held = item.quantity if item else 0
+        if not product.is_consumable and held > 0:
             refusal = AlreadyOwned(product_id=product.pk)
-        elif user.balance < cost:
-            refusal = InsufficientFunds(balance=user.balance, price=cost)
         else:
-            now = timezone.now()
-            with connection.cursor() as cursor:
-                cursor.execute(_UPSERT_SQL, [user_id, product.pk, quantity, now, now])
-                held = cursor.fetchone()[0]
-            purchase = ledger.debit_purchase(
-                user_id=user_id, product=product, quantity=quantity, idempotency_key=idempotency_key
+            refusal = ledger.shortfall(wallet, product.price * quantity)
+        if refusal is None:
+            held = _add_units(item, user_id=user_id, product=product, quantity=quantity)
+            purchase = ledger.pay_for_purchase(
+                wallet=wallet, product=product, quantity=quantity, idempotency_key=idempotency_key
             )
             _invalidate_on_commit(user_id)
     if refusal is not None:
         ledger.record_failed_purchase(
-            user_id=user_id,
+            wallet=wallet,
             product=product,
             quantity=quantity,
-            reason=refusal.code,
+            failure=refusal.code,
             idempotency_key=idempotency_key,
         )
         raise refusal
-    return PurchaseResult(purchase, held, user.balance - cost)
+    return PurchaseResult(purchase, held, wallet)
 
 
-def use_product(*, user_id, product_id, quantity=1):
-    """Consume units of a consumable the user holds. Returns the units left.
+def _add_units(item: InventoryItem | None, *, user_id: int, product: Product, quantity: int) -> int:
+    """Add units to the player's locked row, or create it; the units now held."""
+    if item is None:
+        InventoryItem.objects.create(user_id=user_id, product=product, quantity=quantity)
+        return quantity
+    InventoryItem.objects.filter(pk=item.pk).update(
+        quantity=F("quantity") + quantity, updated_at=timezone.now()
+    )
+    return item.quantity + quantity
+
+
+def use_product(*, user_id: int, product_id: int, quantity: int = 1) -> int:
+    """Consume units of a consumable the player holds. Returns the units left.
 
     One conditional UPDATE takes them (quantity >= wanted), so concurrent uses of the last unit
     cannot both succeed and the quantity never goes below 0 (a CHECK holds that too). It locks
-    a single row, so it needs no user lock and cannot deadlock with a purchase.
+    only the inventory row, which comes after every wallet in the lock order.
 
     Raises Product.DoesNotExist, InvalidInput, NotConsumable, NotInInventory,
     InsufficientQuantity.
@@ -132,6 +127,7 @@ def use_product(*, user_id, product_id, quantity=1):
         raise NotConsumable(product_id=product.pk)
     _validate_quantity(product, quantity)
     items = InventoryItem.objects.filter(user_id=user_id, product_id=product.pk)
+    # No savepoint, as in purchase_product: a refusal is raised after the block.
     with transaction.atomic(savepoint=False):
         updated = items.filter(quantity__gte=quantity).update(
             quantity=F("quantity") - quantity, updated_at=timezone.now()
@@ -145,51 +141,52 @@ def use_product(*, user_id, product_id, quantity=1):
     raise InsufficientQuantity(product_id=product.pk, held=held, requested=quantity)
 
 
-def refund_purchase(*, transaction_id, reason, staff=None):
+def refund_purchase(
+    *, transaction_id: int, reason: str, staff: ledger.User | None = None
+) -> Transaction:
     """Refund a completed purchase, at most once, even under concurrent refunds.
 
     The units the player still holds, up to the number bought, are taken out of the inventory
-    and credited back at the price paid (a consumable partly used is refunded pro rata for the
-    units left; one fully used is refused). A `refund` row linked to the purchase records it.
-    The UNIQUE constraint on refunds per purchase backs the check made under the user lock.
+    and credited back at the price paid, from sink:store (a consumable partly used is refunded
+    pro rata for the units left; one fully used is refused). A `refund` row linked to the
+    purchase records it. The UNIQUE constraint on refunds per purchase backs the check made
+    under the wallet lock.
 
     Raises Transaction.DoesNotExist, InvalidInput, NotRefundable.
     """
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("A reason is required.", reason=["This field is required."])
-    purchase = Transaction.objects.get(pk=transaction_id)
+    purchase = Transaction.objects.select_related("currency", "product").get(pk=transaction_id)
     if purchase.kind != Kind.PURCHASE or purchase.status != Status.COMPLETED:
         raise NotRefundable(
             "Only a completed purchase can be refunded.", transaction_id=purchase.pk
         )
-    refusal = None
-    with transaction.atomic(savepoint=False):
-        buyer = ledger.lock_user(purchase.user_id)
+    assert purchase.product_id is not None and purchase.quantity is not None  # a purchase's
+    refusal: NotRefundable | None = None
+    with transaction.atomic():
+        wallet = ledger.lock_wallet(user_id=purchase.user_id, currency=purchase.currency)
+        item = locks.inventory_item_for_update(
+            user_id=purchase.user_id, product_id=purchase.product_id
+        )
+        units = min(item.quantity if item else 0, purchase.quantity)
         if purchase.refunds.filter(status=Status.COMPLETED).exists():
             refusal = NotRefundable(
                 "This purchase was already refunded.", transaction_id=purchase.pk
             )
-        else:
-            item = (
-                InventoryItem.objects.select_for_update()
-                .filter(user_id=purchase.user_id, product_id=purchase.product_id)
-                .first()
+        elif item is None or units == 0:
+            refusal = NotRefundable(
+                "The player no longer holds any unit of this purchase.",
+                transaction_id=purchase.pk,
             )
-            units = min(item.quantity if item else 0, purchase.quantity)
-            if units == 0:
-                refusal = NotRefundable(
-                    "The player no longer holds any unit of this purchase.",
-                    transaction_id=purchase.pk,
-                )
-            else:
-                InventoryItem.objects.filter(pk=item.pk).update(
-                    quantity=F("quantity") - units, updated_at=timezone.now()
-                )
-                refund = ledger.credit_refund(
-                    user=buyer, purchase=purchase, quantity=units, reason=reason, staff=staff
-                )
-                _invalidate_on_commit(purchase.user_id)
+        else:
+            InventoryItem.objects.filter(pk=item.pk).update(
+                quantity=F("quantity") - units, updated_at=timezone.now()
+            )
+            refund = ledger.credit_refund(
+                wallet=wallet, purchase=purchase, quantity=units, reason=reason, staff=staff
+            )
+            _invalidate_on_commit(purchase.user_id)
     if refusal is not None:
         raise refusal
     return refund

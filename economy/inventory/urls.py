@@ -4,18 +4,8 @@ from . import views
 
 urlpatterns = [
     path(
-        "products/<int:product_id>/purchase",
-        views.ProductActionViewSet.as_view({"post": "purchase"}),
-        name="product-purchase",
+        "products/<int:product_id>/purchase", views.PurchaseView.as_view(), name="product-purchase"
     ),
-    path(
-        "products/<int:product_id>/use",
-        views.ProductActionViewSet.as_view({"post": "use"}),
-        name="product-use",
-    ),
-    path(
-        "users/<int:user_id>/inventory",
-        views.InventoryViewSet.as_view({"get": "retrieve"}),
-        name="user-inventory",
-    ),
+    path("products/<int:product_id>/use", views.UseView.as_view(), name="product-use"),
+    path("users/<int:user_id>/inventory", views.InventoryView.as_view(), name="user-inventory"),
 ]

@@ -1,6 +1,7 @@
-from django.shortcuts import get_object_or_404
+from typing import cast
+
 from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -9,6 +10,7 @@ from rest_framework.views import APIView
 
 from economy.accounts.models import User
 from economy.accounts.permissions import IsSelfOrStaff, is_trusted
+from economy.accounts.views import existing_user
 from economy.common.idempotency import idempotent
 from economy.common.schema import AUTH_ERRORS, RETRY_AFTER_HEADER, errors, idempotency_key_header
 from economy.common.throttling import FixedWindowThrottle
@@ -22,24 +24,20 @@ from .serializers import (
     UseSerializer,
 )
 
-# One output serializer per process: DRF deep-copies a serializer's fields on every
-# instantiation, a tenth of a purchase's CPU; to_representation keeps no state between calls.
-_PURCHASE_OUTPUT = PurchaseSerializer()
-
 PURCHASE_REFUSALS = (
     "insufficient_funds, already_owned, product_unavailable, idempotency_in_progress"
 )
 USE_REFUSALS = "not_in_inventory, insufficient_quantity, not_consumable, idempotency_in_progress"
 
 
-def _acting_for(request, user_id):
+def _acting_for(request: Request, user_id: int | None) -> int:
     """The player a purchase is for: the caller, or whoever staff or a trusted backend name."""
-    if user_id is None or user_id == request.user.pk:
-        return request.user.pk
+    caller = cast(User, request.user)  # authenticated: the permission checked it
+    if user_id is None or user_id == caller.pk:
+        return caller.pk
     if not is_trusted(request.user):
         raise PermissionDenied("Only staff and trusted backends may act for another player.")
-    get_object_or_404(User.objects.only("id"), pk=user_id)
-    return user_id
+    return existing_user(user_id).pk
 
 
 class PurchaseThrottle(FixedWindowThrottle):
@@ -65,11 +63,10 @@ class UseThrottle(FixedWindowThrottle):
 
 
 @extend_schema(tags=["inventory"])
-class ProductActionViewSet(viewsets.ViewSet):
-    """Buying and using products: the money paths of the game client."""
+class PurchaseView(APIView):
+    """Buying a product: the game client's money path."""
 
-    def get_throttles(self) -> list[FixedWindowThrottle]:
-        return [PurchaseThrottle() if self.action == "purchase" else UseThrottle()]
+    throttle_classes = [PurchaseThrottle]
 
     @extend_schema(
         operation_id="products_purchase",
@@ -81,18 +78,23 @@ class ProductActionViewSet(viewsets.ViewSet):
         },
     )
     @idempotent(required=False)
-    def purchase(self, request, product_id):
-        serializer = PurchaseRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+    def post(self, request: Request, product_id: int) -> Response:
+        body = PurchaseRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
         result = services.purchase_product(
-            user_id=_acting_for(request, serializer.validated_data.get("user_id")),
+            user_id=_acting_for(request, body.validated_data.get("user_id")),
             product_id=product_id,
-            quantity=serializer.validated_data["quantity"],
+            quantity=body.validated_data["quantity"],
             idempotency_key=request.headers.get("Idempotency-Key", ""),
         )
-        return Response(
-            _PURCHASE_OUTPUT.to_representation(result._asdict()), status=status.HTTP_201_CREATED
-        )
+        return Response(PurchaseSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["inventory"])
+class UseView(APIView):
+    """Using units of a consumable the caller holds."""
+
+    throttle_classes = [UseThrottle]
 
     @extend_schema(
         operation_id="products_use",
@@ -104,22 +106,26 @@ class ProductActionViewSet(viewsets.ViewSet):
         },
     )
     @idempotent(required=False)
-    def use(self, request, product_id):
-        serializer = QuantityRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        used = serializer.validated_data["quantity"]
-        left = services.use_product(user_id=request.user.pk, product_id=product_id, quantity=used)
+    def post(self, request: Request, product_id: int) -> Response:
+        body = QuantityRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        used = body.validated_data["quantity"]
+        left = services.use_product(
+            user_id=cast(User, request.user).pk, product_id=product_id, quantity=used
+        )
         return Response({"product_id": product_id, "used": used, "quantity_left": left})
 
 
 @extend_schema(tags=["inventory"])
-class InventoryViewSet(viewsets.ViewSet):
+class InventoryView(APIView):
     permission_classes = [IsAuthenticated, IsSelfOrStaff]
 
     @extend_schema(
         operation_id="users_inventory",
         responses={200: InventorySerializer, **errors(*AUTH_ERRORS, 403, 404)},
     )
-    def retrieve(self, request, user_id):
+    def get(self, request: Request, user_id: int) -> Response:
         """Consumables with their quantity and permanents, from the cache when it can."""
+        if user_id != request.user.pk:  # staff: the player must exist
+            existing_user(user_id)
         return Response(selectors.inventory_for_user(user_id=user_id))

@@ -1,5 +1,108 @@
+"""The double-entry ledger: wallets, and transactions that move currency from one to another.
+
+Every movement of currency is one Transaction from a debit wallet to a credit wallet of the same
+currency, so currency is conserved by construction: for each currency the wallets sum to 0,
+faucets going negative as they issue it. The database holds the invariants itself
+(migrations/sql/0006_invariants.*.sql): a ledger row is applied to the player wallets it names
+as it is written, any other change of a balance is refused, rows are append-only, and a
+movement never crosses currencies.
+"""
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+from economy.catalog.models import Currency
+
+
+class SystemWallet(models.TextChoices):
+    """The named system wallets. Faucets issue currency (their balance goes negative), sinks
+    absorb it; a trusted backend may also spend into a sink of its own naming ("sink:crafting")."""
+
+    DEPOSITS = "faucet:deposits", "Deposits (top-ups from the payments backend)"
+    GRANTS = "faucet:grants", "Grants (initial grants, support's adjustments)"
+    REWARDS = "faucet:rewards", "Rewards (currencies a bundle delivers)"
+    STORE = "sink:store", "Store (purchases; refunds come back from it)"
+    SPEND = "sink:spend", "Spend (entry fees, crafting, revives: non-catalog sinks)"
+    CORRECTIONS = "sink:corrections", "Corrections (support taking currency back)"
+    HOLDS = "escrow:holds", "Holds (currency reserved by pending holds)"
+
+
+SYSTEM_PREFIXES = ("faucet:", "sink:", "escrow:")
+
+
+class Wallet(models.Model):
+    """What one owner holds of one currency: a player's wallet, or a named system wallet.
+
+    `balance` is posted currency and `held` what pending holds reserve: `available = balance -
+    held`. Only player wallets store them; a system wallet's balance is derived from the ledger
+    (selectors.system_balances), so no purchase ever waits on a shared row.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="wallets",
+        help_text="The player; empty for a system wallet.",
+    )
+    name = models.CharField(
+        max_length=64, blank=True, help_text="A system wallet's name; empty for a player's."
+    )
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="wallets")
+    balance = models.BigIntegerField(default=0, editable=False)
+    held = models.BigIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "currency"],
+                condition=models.Q(owner__isnull=False),
+                name="wallet_one_per_player_currency",
+            ),
+            models.UniqueConstraint(
+                fields=["name", "currency"],
+                condition=models.Q(owner__isnull=True),
+                name="wallet_one_per_system_name_currency",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(owner__isnull=False, name="")
+                | models.Q(owner__isnull=True, name__startswith="faucet:")
+                | models.Q(owner__isnull=True, name__startswith="sink:")
+                | models.Q(owner__isnull=True, name__startswith="escrow:"),
+                name="wallet_player_or_named_system",
+            ),
+            # A player never spends what it does not have, nor what holds reserve.
+            models.CheckConstraint(
+                condition=models.Q(owner__isnull=True)
+                | models.Q(held__gte=0, balance__gte=models.F("held")),
+                name="wallet_available_gte_0",
+            ),
+            # System wallets store nothing: their balances are derived from the ledger.
+            models.CheckConstraint(
+                condition=models.Q(owner__isnull=False) | models.Q(balance=0, held=0),
+                name="wallet_system_stores_nothing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.currency})"
+
+    @property
+    def is_system(self) -> bool:
+        return self.owner_id is None
+
+    @property
+    def available(self) -> int:
+        return self.balance - self.held
+
+    @property
+    def label(self) -> str:
+        """How the API names a side of a movement: "player:12" or "sink:store"."""
+        return self.name or f"player:{self.owner_id}"
 
 
 class Kind(models.TextChoices):
@@ -7,27 +110,50 @@ class Kind(models.TextChoices):
     PURCHASE = "purchase", "Purchase"
     REFUND = "refund", "Refund"
     ADJUSTMENT = "adjustment", "Adjustment"
+    SPEND = "spend", "Spend"
+    TRANSFER = "transfer", "Transfer"
+    HOLD = "hold", "Hold"
+    REWARD = "reward", "Reward"
 
 
 class Status(models.TextChoices):
     PENDING = "pending", "Pending"
     COMPLETED = "completed", "Completed"
     FAILED = "failed", "Failed"
-
-
-# Kinds that add to a balance; a purchase is the only debit.
-CREDIT_KINDS = (Kind.DEPOSIT, Kind.REFUND, Kind.ADJUSTMENT)
-DEBIT_KINDS = (Kind.PURCHASE,)
+    VOIDED = "voided", "Voided"
 
 
 class Transaction(models.Model):
-    """One line of the ledger. Append-only: rows are never edited once completed.
+    """One movement of `amount` of one currency from `debit_wallet` to `credit_wallet`.
 
-    For every user, balance == sum(completed credits) - sum(completed debits).
+    Append-only: a completed or failed row never changes, a pending one only moves to completed,
+    voided or failed. `user` is the player concerned (the paying side of a movement between two
+    players, whose other side is `counterparty`); the database checks both against the wallets.
+    A refused operation leaves a `failed` row that moves nothing, for support to see.
     """
 
+    currency = models.ForeignKey(
+        Currency, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    debit_wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="debits")
+    credit_wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="credits")
+    amount = models.BigIntegerField()
+    kind = models.CharField(max_length=16, choices=Kind)
+    status = models.CharField(max_length=16, choices=Status, default=Status.COMPLETED)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transactions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="transactions",
+        db_index=False,  # txn_user_created_idx leads with it
+    )
+    counterparty = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # txn_counterparty_created_idx leads with it
+        help_text="The credited player of a movement between two players.",
     )
     product = models.ForeignKey(
         "catalog.Product",
@@ -36,13 +162,10 @@ class Transaction(models.Model):
         blank=True,
         related_name="transactions",
     )
-    kind = models.CharField(max_length=16, choices=Kind)
-    amount = models.BigIntegerField()
     quantity = models.PositiveIntegerField(null=True, blank=True)
     unit_price = models.BigIntegerField(null=True, blank=True)
-    status = models.CharField(max_length=16, choices=Status, default=Status.COMPLETED)
     failure_reason = models.CharField(max_length=64, blank=True)
-    reason = models.TextField(blank=True, help_text="Why staff adjusted or refunded.")
+    reason = models.TextField(blank=True, help_text="Why: an adjustment, a refund, a spend.")
     idempotency_key = models.CharField(max_length=255, blank=True)
     # A refund points at the purchase it reverses.
     refund_of = models.ForeignKey(
@@ -54,9 +177,10 @@ class Transaction(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         help_text="The staff member or backend that made an adjustment, deposit or refund.",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -65,6 +189,10 @@ class Transaction(models.Model):
             models.CheckConstraint(condition=models.Q(kind__in=Kind.values), name="txn_kind_valid"),
             models.CheckConstraint(
                 condition=models.Q(status__in=Status.values), name="txn_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(debit_wallet=models.F("credit_wallet")),
+                name="txn_between_two_wallets",
             ),
             models.CheckConstraint(
                 condition=~models.Q(kind=Kind.PURCHASE)
@@ -86,7 +214,14 @@ class Transaction(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["user", "-created_at"], name="txn_user_created_idx"),
+            # A player's history, newest first: the rows it pays and the rows it receives
+            # from another player.
+            models.Index(fields=["user", "-created_at", "-id"], name="txn_user_created_idx"),
+            models.Index(
+                fields=["counterparty", "-created_at", "-id"],
+                condition=models.Q(counterparty__isnull=False),
+                name="txn_counterparty_created_idx",
+            ),
             models.Index(
                 fields=["kind", "status", "created_at"], name="txn_kind_status_created_idx"
             ),

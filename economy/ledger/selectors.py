@@ -1,7 +1,11 @@
-from datetime import datetime
+"""Reads of the ledger: balances, a player's history, and the sums that reconcile the books."""
 
+import heapq
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
 from django.db.models import (
-    Case,
     Count,
     F,
     IntegerField,
@@ -10,75 +14,154 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    When,
+    Value,
 )
 from django.db.models.functions import Coalesce
 
-from economy.accounts.models import User
+from economy.catalog.models import Currency
+from economy.catalog.selectors import active_currencies
+from economy.common.pagination import Position
 
-from .models import CREDIT_KINDS, DEBIT_KINDS, Kind, Status, Transaction
-
-TRANSACTION_FIELDS = (
-    "id",
-    "user_id",
-    "product_id",
-    "kind",
-    "amount",
-    "quantity",
-    "unit_price",
-    "status",
-    "failure_reason",
-    "reason",
-    "refund_of_id",
-    "created_at",
-)
-
-# The signed sum of completed ledger rows: what a balance must equal.
-LEDGER_SUM = Coalesce(
-    Sum(
-        Case(
-            When(kind__in=CREDIT_KINDS, then=F("amount")),
-            When(kind__in=DEBIT_KINDS, then=-F("amount")),
-            default=0,
-            output_field=IntegerField(),
-        ),
-        filter=Q(status=Status.COMPLETED),
-    ),
-    0,
-)
+from .models import Kind, Status, Transaction, Wallet
 
 
-def transactions_for_user(*, user_id: int) -> QuerySet[Transaction]:
-    """A user's ledger, product names joined in the same query."""
-    return (
-        Transaction.objects.filter(user_id=user_id)
-        .select_related("product")
-        .only(*TRANSACTION_FIELDS, "product__name")
+def balances_of(*, user_id: int) -> dict[str, dict[str, int]]:
+    """{currency code: {"balance", "held", "available"}} for every active currency. A currency
+    whose wallet has not opened yet shows what opening it will grant."""
+    wallets = {
+        wallet.currency_id: wallet
+        for wallet in Wallet.objects.filter(owner_id=user_id, currency__is_active=True)
+    }
+    balances = {}
+    for currency in active_currencies():
+        wallet = wallets.get(currency.pk)
+        balance, held = (wallet.balance, wallet.held) if wallet else (currency.initial_grant, 0)
+        balances[currency.code] = {"balance": balance, "held": held, "available": balance - held}
+    return balances
+
+
+def player_wallets(*, user_id: int) -> QuerySet[Wallet]:
+    return Wallet.objects.filter(owner_id=user_id).select_related("currency").order_by("pk")
+
+
+def history(
+    *,
+    user_id: int,
+    kind: str | None = None,
+    status: str | None = None,
+    currency: str | None = None,
+    after: Position | None = None,
+    size: int = 20,
+) -> list[Transaction]:
+    """A page of a player's ledger, newest first: the rows it is the player of and the rows
+    another player paid it. Each side is read from its own index, newest first, and the two are
+    merged: two queries per page whatever the length of the history. `after` continues from a
+    row, older rows by default, newer ones with `newer`; at most `size` rows."""
+    rows = Transaction.objects.select_related(
+        "currency", "debit_wallet", "credit_wallet", "product"
     )
+    if kind:
+        rows = rows.filter(kind=kind)
+    if status:
+        rows = rows.filter(status=status)
+    if currency:
+        rows = rows.filter(currency__code=currency)
+    newer = after is not None and after.newer
+    order = ("created_at", "id") if newer else ("-created_at", "-id")
+    if after is not None:
+        key = "gt" if newer else "lt"
+        rows = rows.filter(
+            Q(**{f"created_at__{key}": after.created_at})
+            | Q(created_at=after.created_at, **{f"id__{key}": after.id})
+        )
+    sides = [
+        list(rows.filter(user_id=user_id).order_by(*order)[:size]),
+        list(rows.filter(counterparty_id=user_id).order_by(*order)[:size]),
+    ]
+    merged = list(heapq.merge(*sides, key=_position, reverse=not newer))[:size]
+    return merged[::-1] if newer else merged
 
 
-def ledger_balance(*, user_id: int) -> int:
-    return Transaction.objects.filter(user_id=user_id).aggregate(total=LEDGER_SUM)["total"]
+def _position(row: Transaction) -> tuple[datetime, int]:
+    return (row.created_at, row.pk)
 
 
-def users_with_ledger_balance(users: QuerySet[User] | None = None) -> QuerySet[User]:
-    """Users annotated with `ledger_total`, computed per user by one correlated subquery."""
-    users = User.objects.all() if users is None else users
-    per_user = (
-        Transaction.objects.filter(user_id=OuterRef("pk"))
+def _ledger_sum(wallet_field: str, **conditions: Any) -> Coalesce:
+    """Σ amount of the outer wallet's rows on one side, as a correlated subquery (0 if none)."""
+    rows = (
+        Transaction.objects.filter(**{wallet_field: OuterRef("pk")}, **conditions)
         .order_by()
-        .values("user_id")
-        .annotate(total=LEDGER_SUM)
+        .values(wallet_field)
+        .annotate(total=Sum("amount"))
         .values("total")
     )
-    return users.annotate(ledger_total=Coalesce(Subquery(per_user), 0)).only(
-        "id", "username", "balance"
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+def wallets_with_ledger_totals(wallets: QuerySet[Wallet] | None = None) -> QuerySet[Wallet]:
+    """Player wallets annotated with what their ledger rows say they hold: `ledger_balance`
+    (completed credits - completed debits) and `ledger_held` (pending debits). Each is read in
+    the same statement as the wallet, so a concurrent movement never shows as drift."""
+    wallets = Wallet.objects.filter(owner__isnull=False) if wallets is None else wallets
+    completed = {"status": Status.COMPLETED}
+    return wallets.annotate(
+        ledger_balance=_ledger_sum("credit_wallet", **completed)
+        - _ledger_sum("debit_wallet", **completed),
+        ledger_held=_ledger_sum("debit_wallet", status=Status.PENDING),
+    ).select_related("currency", "owner")
+
+
+def wallet_drift(wallets: QuerySet[Wallet] | None = None) -> QuerySet[Wallet]:
+    """Player wallets whose balance or held differs from their ledger: empty when right."""
+    return wallets_with_ledger_totals(wallets).exclude(
+        balance=F("ledger_balance"), held=F("ledger_held")
     )
 
 
-def ledger_drift(users: QuerySet[User] | None = None) -> QuerySet[User]:
-    """Users whose balance differs from their ledger: empty when the books are right."""
-    return users_with_ledger_balance(users).exclude(balance=F("ledger_total"))
+def system_balances(*, currency: Currency | None = None) -> dict[tuple[str, str], int]:
+    """{(currency code, wallet name): balance} of the system wallets, derived from the ledger
+    (they store none): faucets negative as they issue, sinks positive as they absorb."""
+    rows = Transaction.objects.filter(status=Status.COMPLETED)
+    if currency is not None:
+        rows = rows.filter(currency=currency)
+    balances: dict[tuple[str, str], int] = {}
+    for side, sign in (("credit_wallet", 1), ("debit_wallet", -1)):
+        totals = (
+            rows.filter(**{f"{side}__owner__isnull": True})
+            .values(f"{side}__currency__code", f"{side}__name")
+            .annotate(total=Sum("amount"))
+            .order_by()
+        )
+        for total in totals:
+            key = (total[f"{side}__currency__code"], total[f"{side}__name"])
+            balances[key] = balances.get(key, 0) + sign * total["total"]
+    return balances
+
+
+def currency_sums() -> dict[str, int]:
+    """{currency code: Σ every wallet's balance}, players' stored and system wallets' derived.
+    Currency is conserved: each is 0. On PostgreSQL its queries share one snapshot, so
+    movements committed meanwhile never make it look off."""
+    starts_transaction = not connection.in_atomic_block
+    with transaction.atomic():
+        if starts_transaction and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        return _currency_sums()
+
+
+def _currency_sums() -> dict[str, int]:
+    sums = {currency.code: 0 for currency in Currency.objects.all()}
+    for row in (
+        Wallet.objects.filter(owner__isnull=False)
+        .values("currency__code")
+        .annotate(total=Sum("balance"))
+        .order_by()
+    ):
+        sums[row["currency__code"]] += row["total"]
+    for (code, _), balance in system_balances().items():
+        sums[code] += balance
+    return sums
 
 
 def completed_purchases_of_product(*, since: datetime) -> Coalesce:

@@ -1,20 +1,36 @@
+from typing import Any
+
 from rest_framework import serializers
 
 from economy.catalog.models import ProductType
 from economy.common.serializers import StrictIntegerField
 
 from . import analytics
-from .models import Kind, Status
+from .models import Kind, Status, SystemWallet
+
+CURRENCY_HELP = "A currency's code (GET /currencies); the default currency when absent."
+
+
+class CurrencyCodeField(serializers.SlugField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=32, required=False, help_text=CURRENCY_HELP, **kwargs)
 
 
 class TransactionSerializer(serializers.Serializer):
-    """A ledger row. Plain fields rather than a ModelSerializer: it is on every money path's
-    response, and DRF builds a ModelSerializer's fields anew for each instance."""
+    """A ledger row: `amount` of `currency` moved from the `debit` wallet to the `credit` one."""
 
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=Kind.choices)
     status = serializers.ChoiceField(choices=Status.choices)
-    amount = serializers.IntegerField()
+    amount = serializers.IntegerField(help_text="Always > 0; the direction is debit -> credit.")
+    currency = serializers.CharField(source="currency.code")
+    debit = serializers.CharField(
+        source="debit_wallet.label",
+        help_text='Where it came from: "player:<id>" or a system wallet.',
+    )
+    credit = serializers.CharField(
+        source="credit_wallet.label", help_text='Where it went: "player:<id>" or a system wallet.'
+    )
     quantity = serializers.IntegerField(allow_null=True)
     unit_price = serializers.IntegerField(allow_null=True)
     product_id = serializers.IntegerField(allow_null=True)
@@ -25,15 +41,67 @@ class TransactionSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class BalanceSerializer(serializers.Serializer):
+    balance = serializers.IntegerField(help_text="Posted currency.")
+    held = serializers.IntegerField(help_text="Reserved by pending holds.")
+    available = serializers.IntegerField(help_text="balance - held: what may be spent.")
+
+
+class ProfileSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    created_at = serializers.DateTimeField()
+    balance = serializers.IntegerField(help_text="The default currency's balance.")
+    balances = serializers.DictField(
+        child=BalanceSerializer(), help_text="Every active currency, by code."
+    )
+
+
+class BalanceChangeSerializer(serializers.Serializer):
+    """A movement and the player's wallet after it."""
+
+    transaction = TransactionSerializer()
+    currency = serializers.CharField(source="wallet.currency.code")
+    balance = serializers.IntegerField(source="wallet.balance")
+    held = serializers.IntegerField(source="wallet.held")
+    available = serializers.IntegerField(source="wallet.available")
+
+
 class AddFundsRequestSerializer(serializers.Serializer):
     # The type is checked here; the range (1..ECONOMY_MAX_DEPOSIT) by ledger.services, the one
     # place that knows it, for the API and the support commands alike.
     amount = StrictIntegerField(min_value=1, help_text="Whole units, at most ECONOMY_MAX_DEPOSIT.")
+    currency = CurrencyCodeField()
 
 
-class BalanceChangeSerializer(serializers.Serializer):
-    transaction = TransactionSerializer()
-    balance = serializers.IntegerField()
+class SpendRequestSerializer(AddFundsRequestSerializer):
+    sink = serializers.RegexField(
+        r"^sink:[a-z0-9][a-z0-9_-]{0,58}$",
+        required=False,
+        default=SystemWallet.SPEND.value,
+        help_text='The sink it goes to, "sink:<name>" (created on first use): sink:spend by '
+        "default; name them by purpose (sink:entry-fees, sink:crafting) to see them apart.",
+    )
+    reason = serializers.CharField(
+        required=False, default="", max_length=500, help_text="Kept in the ledger."
+    )
+
+
+class TransactionQuerySerializer(serializers.Serializer):
+    """Query parameters of GET /users/{id}/transactions."""
+
+    kind = serializers.ChoiceField(choices=Kind.choices, required=False)
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    currency = serializers.SlugField(max_length=32, required=False)
+    cursor = serializers.CharField(required=False, help_text="From `next` or `previous`.")
+    page_size = serializers.IntegerField(required=False, default=20, min_value=1, max_value=100)
+
+
+class TransactionPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The older rows, or null.")
+    previous = serializers.URLField(allow_null=True, help_text="The newer rows, or null.")
+    results = TransactionSerializer(many=True)
 
 
 class PopularProductsQuerySerializer(serializers.Serializer):

@@ -1,22 +1,33 @@
-"""Every change of a balance goes through here, beside the ledger row that explains it."""
+"""Every movement of currency.
 
-from typing import NamedTuple
+One primitive, `post`, writes a ledger row from a debit wallet to a credit wallet; the database
+applies it to the player wallets it names in the same statement and refuses anything else
+(migrations/sql/0006_invariants.*.sql). Every operation below composes it: it opens the
+transaction, locks the player wallets (`lock_wallets`, the global order of ledger/locks.py),
+checks the rules, and posts.
+"""
+
+from collections.abc import Iterable
+from typing import Any, NamedTuple, cast
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db import connection, transaction
-from django.db.transaction import TransactionManagementError
-from django.utils import timezone
+from django.db import transaction
 
-from economy.common.exceptions import InvalidInput
+from economy.accounts.models import User
+from economy.catalog.models import Currency, Product
+from economy.common.exceptions import BalanceLimitExceeded, InsufficientFunds, InvalidInput
 
-from .models import Kind, Status, Transaction
-
-User = get_user_model()
+from . import locks
+from .models import Kind, Status, SystemWallet, Transaction, Wallet
 
 
-def validate_amount(amount, *, limit=None):
-    """An amount of currency to credit: an integer in 1..limit (ECONOMY_MAX_DEPOSIT)."""
+class BalanceChange(NamedTuple):
+    transaction: Transaction
+    wallet: Wallet  # the player's wallet after the change
+
+
+def validate_amount(amount: object, *, limit: int | None = None) -> int:
+    """An amount of currency: an integer in 1..limit (ECONOMY_MAX_DEPOSIT by default)."""
     limit = settings.ECONOMY_MAX_DEPOSIT if limit is None else limit
     if isinstance(amount, bool) or not isinstance(amount, int):
         raise InvalidInput("The amount must be an integer.", amount=["Must be an integer."])
@@ -28,128 +39,288 @@ def validate_amount(amount, *, limit=None):
     return amount
 
 
-class LockedUser(NamedTuple):
-    pk: int
-    balance: int
-
-
-# SELECT ... FOR UPDATE, what select_for_update() sends, in SQL written once: the ORM spent a
-# sixth of a purchase's CPU building it (README, Performance). SQLite has no row locks and
-# needs none: its IMMEDIATE transactions take the database's write lock at BEGIN.
-_LOCK_SQL = f"SELECT balance FROM {User._meta.db_table} WHERE id = %s"  # noqa: S608
-
-
-def lock_user(user_id):
-    """Lock the user row for the rest of the transaction and return its balance; always the
-    first lock taken. Raises User.DoesNotExist."""
-    if connection.get_autocommit():
-        raise TransactionManagementError("lock_user() outside a transaction locks nothing.")
-    sql = _LOCK_SQL
-    if connection.features.has_select_for_update:
-        sql = f"{sql} {connection.ops.for_update_sql()}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id])
-        row = cursor.fetchone()
-    if row is None:
-        raise User.DoesNotExist(f"No user {user_id}.")
-    return LockedUser(user_id, row[0])
-
-
-class BalanceChange(NamedTuple):
-    transaction: Transaction
-    balance: int
-
-
-# Every ledger row, and the balance change beside it, is written by the SQL below, built once
-# per process: it runs on every purchase and top-up, and building it through the ORM cost
-# more CPU than PostgreSQL spends running it (README, Performance).
-_BALANCE_SQL = f"UPDATE {User._meta.db_table} SET balance = balance + %s WHERE id = %s"  # noqa: S608
-_ROW_FIELDS = [field for field in Transaction._meta.concrete_fields if not field.primary_key]
-_INSERT_ROW_SQL = (
-    f"INSERT INTO {Transaction._meta.db_table} "  # noqa: S608
-    f"({', '.join(field.column for field in _ROW_FIELDS)}) "
-    f"VALUES ({', '.join(['%s'] * len(_ROW_FIELDS))}) RETURNING id"
-)
-# On PostgreSQL the balance UPDATE rides in the INSERT's statement: a data-modifying WITH runs
-# exactly once and to completion, read or not. One round trip instead of two.
-_BALANCE_AND_ROW_SQL = f"WITH balance AS ({_BALANCE_SQL}) {_INSERT_ROW_SQL}"
-
-
-def _write(*, balance_change=0, **fields):
-    """INSERT a ledger row and return it, as Transaction.objects.create(**fields) would. With
-    `balance_change` (< 0 debits), the row's user's balance moves by it in the same
-    transaction; the caller holds the user lock."""
-    if balance_change and connection.get_autocommit():
-        raise TransactionManagementError("A balance change outside a transaction.")
-    row = Transaction(created_at=timezone.now(), **fields)
-    values = [
-        field.get_db_prep_save(getattr(row, field.attname), connection) for field in _ROW_FIELDS
-    ]
-    with connection.cursor() as cursor:
-        if not balance_change:
-            cursor.execute(_INSERT_ROW_SQL, values)
-        elif connection.vendor == "postgresql":
-            cursor.execute(_BALANCE_AND_ROW_SQL, [balance_change, row.user_id, *values])
-        else:
-            cursor.execute(_BALANCE_SQL, [balance_change, row.user_id])
-            cursor.execute(_INSERT_ROW_SQL, values)
-        row.pk = cursor.fetchone()[0]
-    row._state.adding = False
-    return row
-
-
-def _credit(*, user_id, amount, **fields):
-    """Credit a balance and write the completed ledger row, atomically, under the user lock.
-
-    Raises User.DoesNotExist for an unknown user."""
-    with transaction.atomic(savepoint=False):
-        return _credit_locked(user=lock_user(user_id), amount=amount, **fields)
-
-
-def _credit_locked(*, user, amount, **fields):
-    """The credit itself; `user` is the row the caller locked with lock_user()."""
-    row = _write(
-        balance_change=amount, user_id=user.pk, amount=amount, status=Status.COMPLETED, **fields
-    )
-    return BalanceChange(row, user.balance + amount)
-
-
-def add_funds(*, user_id, amount, actor=None, idempotency_key=""):
-    """Credit a top-up from a trusted backend: a completed `deposit` row and the balance, or
-    neither. Raises InvalidInput for an amount outside 1..ECONOMY_MAX_DEPOSIT and
-    User.DoesNotExist for an unknown user."""
-    validate_amount(amount)
-    return _credit(
-        user_id=user_id,
-        amount=amount,
-        kind=Kind.DEPOSIT,
-        created_by=actor,
-        idempotency_key=idempotency_key or "",
-    )
-
-
-def grant_funds(*, user_id, amount, reason, staff=None):
-    """Credit a balance by hand (support): a completed `adjustment` row carrying the reason and
-    the staff member, and the balance, or neither. Same limits as add_funds."""
-    validate_amount(amount)
+def _reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("A reason is required.", reason=["This field is required."])
-    return _credit(
-        user_id=user_id,
+    return reason
+
+
+def system_wallet(name: str, currency: Currency) -> Wallet:
+    """The named system wallet of `currency` ("sink:store"), created on first use."""
+    wallet, _ = Wallet.objects.get_or_create(owner=None, name=name, currency=currency)
+    return wallet
+
+
+def lock_wallets(pairs: Iterable[tuple[int, Currency]]) -> dict[tuple[int, int], Wallet]:
+    """The wallets of these (player id, currency) pairs, locked for the rest of the transaction
+    and keyed by (player id, currency id).
+
+    Existing wallets are locked first, in id order. A wallet that does not exist yet is opened
+    after them, with the currency's initial grant from faucet:grants: its new row is invisible
+    to other transactions until commit, and one that opens it at the same moment waits on its
+    unique index entry, then finds it: the grant is given exactly once.
+    """
+    currencies = {currency.pk: currency for _, currency in pairs}
+    wanted = sorted({(user_id, currency.pk) for user_id, currency in pairs})
+    wallets = {
+        (cast(int, wallet.owner_id), wallet.currency_id): wallet  # player wallets have owners
+        for wallet in locks.player_wallets_for_update(wanted)
+    }
+    for user_id, currency_id in wanted:
+        if (user_id, currency_id) not in wallets:
+            wallets[user_id, currency_id] = _open_wallet(user_id, currencies[currency_id])
+    for (_, currency_id), wallet in wallets.items():
+        wallet.currency = currencies[currency_id]
+    return wallets
+
+
+def lock_wallet(*, user_id: int, currency: Currency) -> Wallet:
+    """One player's wallet in `currency`, locked; opened on first use (see lock_wallets)."""
+    return lock_wallets([(user_id, currency)])[user_id, currency.pk]
+
+
+def _open_wallet(user_id: int, currency: Currency) -> Wallet:
+    if not User.objects.filter(pk=user_id).exists():
+        raise User.DoesNotExist(f"No user {user_id}.")
+    wallet, opened = Wallet.objects.get_or_create(owner_id=user_id, currency=currency)
+    if not opened:  # another transaction opened it since we looked: lock it now
+        return locks.wallet_for_update(wallet.pk)
+    wallet.currency = currency
+    if currency.initial_grant:
+        post(
+            debit=system_wallet(SystemWallet.GRANTS, currency),
+            credit=wallet,
+            amount=currency.initial_grant,
+            kind=Kind.ADJUSTMENT,
+            reason="Initial grant",
+        )
+    return wallet
+
+
+def post(
+    *,
+    debit: Wallet,
+    credit: Wallet,
+    amount: int,
+    kind: str,
+    status: str = Status.COMPLETED,
+    **details: Any,
+) -> Transaction:
+    """Move `amount` from `debit` to `credit`: one ledger row, which the database applies to
+    the player wallets in the same statement (a pending row reserves `held` on its debit side).
+
+    The caller holds the locks on the player wallets (lock_wallets). Raises InsufficientFunds
+    when a player's available balance does not cover a debit, BalanceLimitExceeded when a
+    credit would take a player above its currency's maximum; the database refuses both anyway.
+    The wallet objects passed in are kept in step with what the database applied.
+    """
+    if status in (Status.COMPLETED, Status.PENDING):
+        refusal = shortfall(debit, amount) or overflow(credit, amount)
+        if refusal is not None:
+            raise refusal
+    player = debit.owner_id or credit.owner_id
+    if player is None:
+        raise ValueError("A movement names at least one player wallet.")
+    row = Transaction.objects.create(
+        currency=debit.currency,
+        debit_wallet=debit,
+        credit_wallet=credit,
         amount=amount,
-        kind=Kind.ADJUSTMENT,
-        reason=reason,
-        created_by=staff,
+        kind=kind,
+        status=status,
+        user_id=player,
+        counterparty_id=credit.owner_id if debit.owner_id else None,
+        **details,
+    )
+    # The database applied the row to the player wallets: keep the objects in step.
+    if status == Status.COMPLETED:
+        if not debit.is_system:
+            debit.balance -= amount
+        if not credit.is_system:
+            credit.balance += amount
+    elif status == Status.PENDING and not debit.is_system:
+        debit.held += amount
+    return row
+
+
+def shortfall(wallet: Wallet, amount: int) -> InsufficientFunds | None:
+    """The refusal when a player's available balance does not cover `amount`, else None."""
+    if wallet.is_system or wallet.available >= amount:
+        return None
+    return InsufficientFunds(
+        currency=wallet.currency.code, available=wallet.available, required=amount
     )
 
 
-def credit_refund(*, user, purchase, quantity, reason="", staff=None):
-    """Credit back `quantity` units of a purchase at the price paid. `user` is the buyer's row,
-    locked by the caller, who has taken the units out of the inventory in the same
-    transaction."""
-    return _credit_locked(
-        user=user,
+def overflow(wallet: Wallet, amount: int) -> BalanceLimitExceeded | None:
+    """The refusal when crediting `amount` takes a player above its currency's maximum."""
+    if wallet.is_system:
+        return None
+    maximum = wallet.currency.max_balance
+    if maximum is None or wallet.balance + amount <= maximum:
+        return None
+    return BalanceLimitExceeded(
+        currency=wallet.currency.code, balance=wallet.balance, maximum=maximum
+    )
+
+
+def record_failure(
+    *, debit: Wallet, credit: Wallet, amount: int, kind: str, failure: str, **details: Any
+) -> Transaction:
+    """Keep a refused operation in the ledger, so support can see what the player tried: a
+    `failed` row, which moves nothing. Written outside the refused operation's transaction."""
+    return post(
+        debit=debit,
+        credit=credit,
+        amount=amount,
+        kind=kind,
+        status=Status.FAILED,
+        failure_reason=failure,
+        **details,
+    )
+
+
+def add_funds(
+    *,
+    user_id: int,
+    amount: int,
+    currency: Currency,
+    actor: User | None = None,
+    idempotency_key: str = "",
+) -> BalanceChange:
+    """Credit a top-up from a trusted backend: faucet:deposits -> the player, a completed
+    `deposit`. Raises InvalidInput for an amount outside 1..ECONOMY_MAX_DEPOSIT,
+    BalanceLimitExceeded, User.DoesNotExist for an unknown player."""
+    validate_amount(amount)
+    with transaction.atomic():
+        wallet = lock_wallet(user_id=user_id, currency=currency)
+        row = post(
+            debit=system_wallet(SystemWallet.DEPOSITS, currency),
+            credit=wallet,
+            amount=amount,
+            kind=Kind.DEPOSIT,
+            created_by=actor,
+            idempotency_key=idempotency_key,
+        )
+    return BalanceChange(row, wallet)
+
+
+def adjust_balance(
+    *, user_id: int, amount: int, currency: Currency, reason: str, staff: User | None = None
+) -> BalanceChange:
+    """Support's correction, with its reason and who made it: a positive amount is granted from
+    faucet:grants, a negative one taken into sink:corrections (never below what the player has
+    available). Same limits as add_funds on the amount's size."""
+    validate_amount(-amount if type(amount) is int and amount < 0 else amount)
+    reason = _reason(reason)
+    with transaction.atomic():
+        wallet = lock_wallet(user_id=user_id, currency=currency)
+        if amount > 0:
+            debit, credit = system_wallet(SystemWallet.GRANTS, currency), wallet
+        else:
+            debit, credit = wallet, system_wallet(SystemWallet.CORRECTIONS, currency)
+        row = post(
+            debit=debit,
+            credit=credit,
+            amount=abs(amount),
+            kind=Kind.ADJUSTMENT,
+            reason=reason,
+            created_by=staff,
+        )
+    return BalanceChange(row, wallet)
+
+
+def spend(
+    *,
+    user_id: int,
+    amount: int,
+    currency: Currency,
+    sink: str = SystemWallet.SPEND,
+    reason: str = "",
+    actor: User | None = None,
+    idempotency_key: str = "",
+) -> BalanceChange:
+    """Debit a player for a sink that is not a catalog purchase (an entry fee, crafting, a
+    revive): the player -> `sink` (a "sink:..." wallet, created on first use), a completed
+    `spend`. A refusal for funds leaves a `failed` row. Raises InvalidInput, InsufficientFunds,
+    User.DoesNotExist."""
+    validate_amount(amount)
+    sink_wallet = system_wallet(sink, currency)
+    fields: dict[str, Any] = {
+        "reason": reason,
+        "created_by": actor,
+        "idempotency_key": idempotency_key,
+    }
+    with transaction.atomic():
+        wallet = lock_wallet(user_id=user_id, currency=currency)
+        refusal = shortfall(wallet, amount)
+        if refusal is None:
+            row = post(debit=wallet, credit=sink_wallet, amount=amount, kind=Kind.SPEND, **fields)
+            return BalanceChange(row, wallet)
+    record_failure(
+        debit=wallet,
+        credit=sink_wallet,
+        amount=amount,
+        kind=Kind.SPEND,
+        failure=refusal.code,
+        **fields,
+    )
+    raise refusal
+
+
+def pay_for_purchase(
+    *, wallet: Wallet, product: Product, quantity: int, idempotency_key: str = ""
+) -> Transaction:
+    """Debit a purchase at the product's current price: the buyer's locked wallet ->
+    sink:store, a completed `purchase` with the unit price paid."""
+    return post(
+        debit=wallet,
+        credit=system_wallet(SystemWallet.STORE, wallet.currency),
+        amount=product.price * quantity,
+        kind=Kind.PURCHASE,
+        **_purchase_details(product, quantity, idempotency_key),
+    )
+
+
+def record_failed_purchase(
+    *, wallet: Wallet, product: Product, quantity: int, failure: str, idempotency_key: str = ""
+) -> Transaction:
+    """Keep a refused purchase in the ledger (see record_failure)."""
+    return record_failure(
+        debit=wallet,
+        credit=system_wallet(SystemWallet.STORE, wallet.currency),
+        amount=product.price * quantity,
+        kind=Kind.PURCHASE,
+        failure=failure,
+        **_purchase_details(product, quantity, idempotency_key),
+    )
+
+
+def _purchase_details(product: Product, quantity: int, idempotency_key: str) -> dict[str, Any]:
+    return {
+        "product": product,
+        "quantity": quantity,
+        "unit_price": product.price,
+        "idempotency_key": idempotency_key,
+    }
+
+
+def credit_refund(
+    *,
+    wallet: Wallet,
+    purchase: Transaction,
+    quantity: int,
+    reason: str = "",
+    staff: User | None = None,
+) -> Transaction:
+    """Credit back `quantity` units of a purchase at the price paid: sink:store -> the buyer's
+    locked wallet, a `refund` linked to the purchase. The caller has taken the units out of
+    the inventory in the same transaction."""
+    assert purchase.unit_price is not None  # every purchase is priced (txn_purchase_priced)
+    return post(
+        debit=system_wallet(SystemWallet.STORE, wallet.currency),
+        credit=wallet,
         amount=quantity * purchase.unit_price,
         kind=Kind.REFUND,
         product_id=purchase.product_id,
@@ -159,34 +330,3 @@ def credit_refund(*, user, purchase, quantity, reason="", staff=None):
         reason=reason,
         created_by=staff,
     )
-
-
-def _purchase_row(*, user_id, product, quantity, idempotency_key):
-    """The fields every purchase row has, completed or refused: the unit price of the moment."""
-    return {
-        "user_id": user_id,
-        "product": product,
-        "kind": Kind.PURCHASE,
-        "amount": product.price * quantity,
-        "quantity": quantity,
-        "unit_price": product.price,
-        "idempotency_key": idempotency_key or "",
-    }
-
-
-def debit_purchase(*, user_id, product, quantity, idempotency_key=""):
-    """Debit a purchase and write its completed row. The caller holds the user lock and has
-    checked the balance covers it (the CHECK balance >= 0 refuses an overdraft anyway)."""
-    fields = _purchase_row(
-        user_id=user_id, product=product, quantity=quantity, idempotency_key=idempotency_key
-    )
-    return _write(balance_change=-fields["amount"], status=Status.COMPLETED, **fields)
-
-
-def record_failed_purchase(*, user_id, product, quantity, reason, idempotency_key=""):
-    """Keep a refused purchase in the ledger so support can see what the player tried. Written
-    outside the refused transaction: it moves no money."""
-    fields = _purchase_row(
-        user_id=user_id, product=product, quantity=quantity, idempotency_key=idempotency_key
-    )
-    return _write(status=Status.FAILED, failure_reason=reason, **fields)

@@ -3,11 +3,10 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path(
-        "users/<int:user_id>/add-funds",
-        views.AddFundsViewSet.as_view({"post": "create"}),
-        name="user-add-funds",
-    ),
+    path("users/me", views.MyProfileView.as_view(), name="user-me"),
+    path("users/<int:user_id>", views.ProfileView.as_view(), name="user-detail"),
+    path("users/<int:user_id>/add-funds", views.AddFundsView.as_view(), name="user-add-funds"),
+    path("users/<int:user_id>/spend", views.SpendView.as_view(), name="user-spend"),
     path(
         "users/<int:user_id>/transactions",
         views.TransactionListView.as_view(),

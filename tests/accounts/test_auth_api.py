@@ -1,6 +1,8 @@
 import pytest
 
-from tests.factories import StaffFactory, TokenFactory, UserFactory
+from economy.ledger.services import add_funds
+from tests.factories import CurrencyFactory, StaffFactory, TokenFactory, UserFactory
+from tests.support.ledger import balance_of
 
 pytestmark = pytest.mark.django_db
 
@@ -46,8 +48,26 @@ def test_me_shows_the_profile_with_balance(player, player_client):
         "username": player.username,
         "email": player.email,
         "balance": 1000,
+        "balances": {"coins": {"balance": 1000, "held": 0, "available": 1000}},
         "created_at": body["created_at"],
     }
+
+
+def test_the_profile_shows_every_active_currency_and_balance_is_the_default_ones(
+    player, player_client
+):
+    gems = CurrencyFactory(code="gems", initial_grant=10)
+    CurrencyFactory(code="retired", is_active=False)
+    # A wallet not opened yet shows what opening it will grant.
+    body = player_client.get("/api/v1/users/me").json()
+    assert body["balances"] == {
+        "coins": {"balance": 1000, "held": 0, "available": 1000},
+        "gems": {"balance": 10, "held": 0, "available": 10},
+    }
+    add_funds(user_id=player.pk, amount=5, currency=gems)
+    body = player_client.get("/api/v1/users/me").json()
+    assert body["balance"] == 1000
+    assert body["balances"]["gems"] == {"balance": 15, "held": 0, "available": 15}
 
 
 def test_a_player_reads_its_own_profile_by_id(player, player_client):
@@ -69,7 +89,9 @@ def test_staff_reads_any_profile(staff_client, player):
 
 
 def test_staff_reading_an_unknown_user_is_404(staff_client):
-    assert staff_client.get("/api/v1/users/999999").status_code == 404
+    response = staff_client.get("/api/v1/users/999999")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
 
 
 def test_token_is_stable_across_logins(api_client):
@@ -84,12 +106,13 @@ def test_staff_status_alone_does_not_open_players_data_or_credits(make_client, p
     content_manager = make_client(StaffFactory())
     assert content_manager.get(f"/api/v1/users/{player.pk}").status_code == 403
     assert content_manager.get(f"/api/v1/users/{player.pk}/inventory").status_code == 403
-    response = content_manager.post(
-        f"/api/v1/users/{player.pk}/add-funds",
-        {"amount": 5},
-        format="json",
-        HTTP_IDEMPOTENCY_KEY="k",
-    )
-    assert response.status_code == 403
-    player.refresh_from_db()
-    assert player.balance == 1000
+    assert content_manager.get(f"/api/v1/users/{player.pk}/transactions").status_code == 403
+    for route in ("add-funds", "spend"):
+        response = content_manager.post(
+            f"/api/v1/users/{player.pk}/{route}",
+            {"amount": 5},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="k",
+        )
+        assert response.status_code == 403
+    assert balance_of(player) == 1000

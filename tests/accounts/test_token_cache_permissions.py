@@ -31,9 +31,9 @@ def target():
     return UserFactory(funds=0)
 
 
-def add_funds(client, target):
+def add_funds(client, target, route="add-funds"):
     return client.post(
-        f"/api/v1/users/{target.pk}/add-funds",
+        f"/api/v1/users/{target.pk}/{route}",
         {"amount": 10},
         format="json",
         HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
@@ -53,6 +53,14 @@ def test_a_permission_taken_from_the_user_is_seen_at_once(backend, target, add_f
     assert add_funds(client, target) == 201
     backend.user_permissions.remove(add_funds_perm)
     assert add_funds(client, target) == 403
+
+
+def test_spending_for_players_rests_on_the_same_permission(backend, target, add_funds_perm):
+    client = client_for(backend)
+    assert add_funds(client, target) == 201
+    assert add_funds(client, target, "spend") == 201
+    backend.user_permissions.remove(add_funds_perm)
+    assert add_funds(client, target, "spend") == 403
 
 
 def test_a_permission_given_to_the_user_is_seen_at_once(target, add_funds_perm):

@@ -6,10 +6,11 @@ import pytest
 from django.utils import timezone
 
 from economy.inventory.services import purchase_product
-from economy.ledger.models import Kind, Status, Transaction
-from tests.factories import PermanentProductFactory, ProductFactory, UserFactory
+from economy.ledger import services as ledger
+from economy.ledger.models import Status
+from tests.factories import CurrencyFactory, PermanentProductFactory, ProductFactory, UserFactory
 from tests.support.api import CLOSED_PORT_CACHE
-from tests.support.ledger import assert_ledger_consistent
+from tests.support.ledger import assert_ledger_consistent, backdated_purchase, wallet_of
 
 pytestmark = pytest.mark.django_db
 
@@ -22,13 +23,12 @@ def buyer(db):
 
 
 def buy(user, product, quantity=1, days_ago=0):
-    """A real purchase through the service, dated `days_ago` days back."""
-    result = purchase_product(user_id=user.pk, product_id=product.pk, quantity=quantity)
+    """A real purchase through the service; or, `days_ago` days back, its ledger row written
+    with that date (rows are append-only: a row is dated when written, never moved later)."""
     if days_ago:
-        Transaction.objects.filter(pk=result.transaction.pk).update(
-            created_at=timezone.now() - timedelta(days=days_ago)
-        )
-    return result
+        when = timezone.now() - timedelta(days=days_ago)
+        return backdated_purchase(user, product, when, quantity=quantity)
+    return purchase_product(user_id=user.pk, product_id=product.pk, quantity=quantity).transaction
 
 
 def ranking(client, **params):
@@ -76,22 +76,29 @@ def test_only_completed_purchases_inside_the_window_count(player_client, buyer):
     buy(buyer, recent, days_ago=6)
     buy(buyer, old, days_ago=8)
     buy(buyer, old, days_ago=8)
-    Transaction.objects.create(
-        user=buyer,
-        product=recent,
-        kind=Kind.PURCHASE,
-        amount=10,
-        quantity=1,
-        unit_price=10,
-        status=Status.FAILED,
-        failure_reason="insufficient_funds",
+    failed = ledger.record_failed_purchase(
+        wallet=wallet_of(buyer), product=recent, quantity=1, failure="insufficient_funds"
     )
+    assert failed.status == Status.FAILED
     assert [r["product_id"] for r in ranking(player_client)["results"]] == [recent.pk]
     assert ranking(player_client)["results"][0]["purchases"] == 1
     assert [r["product_id"] for r in ranking(player_client, days=9)["results"]] == [
         old.pk,
         recent.pk,
     ]
+
+
+def test_purchases_in_every_currency_count(player_client, buyer):
+    gems = CurrencyFactory(code="gems", initial_grant=100)
+    in_gems, in_coins = ProductFactory(price=10, price_currency=gems), ProductFactory(price=10)
+    for product in (in_gems, in_gems, in_coins):
+        buy(buyer, product)
+    results = ranking(player_client)["results"]
+    assert [(r["product_id"], r["purchases"]) for r in results] == [
+        (in_gems.pk, 2),
+        (in_coins.pk, 1),
+    ]
+    assert_ledger_consistent()
 
 
 def test_limit_caps_the_list_and_inactive_products_are_left_out(player_client, buyer):

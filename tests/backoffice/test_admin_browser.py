@@ -11,8 +11,9 @@ import pytest
 
 from economy.catalog.models import Product
 from economy.ledger.models import Kind, Transaction
-from tests.factories import UserFactory
+from tests.factories import CurrencyFactory, UserFactory
 from tests.support.admin import CONTENT_MANAGERS, SUPPORT, staff_in
+from tests.support.ledger import assert_ledger_consistent, balance_of
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -114,11 +115,31 @@ class AdminPage:
         return self.find("ul.messagelist").text
 
 
-def test_content_manager_then_support_in_the_admin(browser, live_server):
+def wallet_rows(admin):
+    """The Wallets inline of a user's page: currency, balance, held, available per row."""
+    rows = admin.find("#wallets-group").find_elements("css selector", "tbody tr.has_original")
+    return [
+        [
+            cell.text
+            for cell in row.find_elements(
+                "css selector",
+                "td.field-currency, td.field-balance, td.field-held, td.field-available",
+            )
+        ]
+        for row in rows
+    ]
+
+
+def test_content_manager_then_support_in_the_admin(browser, live_server, tmp_path):
+    from selenium.webdriver.support.ui import Select
+
+    screenshots = tmp_path / "screenshots"
+    screenshots.mkdir()
     admin = AdminPage(browser, live_server.url)
     carol = staff_in(CONTENT_MANAGERS, username="carol")
     sam = staff_in(SUPPORT, username="sam")
     player = UserFactory(username="pat", funds=100)
+    gems = CurrencyFactory(code="gems", name="Gems")
 
     # The admin's static files are served, and the stylesheet applies.
     with urllib.request.urlopen(f"{live_server.url}/static/admin/css/base.css") as response:  # noqa: S310
@@ -134,6 +155,9 @@ def test_content_manager_then_support_in_the_admin(browser, live_server):
     admin.type("#id_name", "Dragon egg")
     admin.type("#id_description", "Hatches in three days.")
     admin.choose("#id_type", "permanent")
+    # The default currency is offered first; this one is priced in gems.
+    assert Select(admin.find("#id_price_currency")).first_selected_option.text == "coins"
+    admin.choose("#id_price_currency", str(gems.pk))
     admin.type("#id_price", 0)
     browser.execute_script("document.getElementById('id_price').removeAttribute('min')")
     admin.submit("input[name=_save]")
@@ -143,7 +167,14 @@ def test_content_manager_then_support_in_the_admin(browser, live_server):
     admin.submit("input[name=_save]")
     assert "was added successfully" in admin.messages()
     egg = Product.objects.get(name="Dragon egg")
-    assert (egg.type, egg.price, egg.is_active) == ("permanent", 750, True)
+    assert (egg.type, egg.price, egg.price_currency, egg.is_active) == (
+        "permanent",
+        750,
+        gems,
+        True,
+    )
+    admin.open("/admin/catalog/product/?q=Dragon")
+    assert "750 gems" in admin.text()
 
     # ...then deactivates it with the bulk action.
     admin.open("/admin/catalog/product/?q=Dragon")
@@ -154,16 +185,18 @@ def test_content_manager_then_support_in_the_admin(browser, live_server):
     egg.refresh_from_db()
     assert egg.is_active is False
 
-    # Support grants funds to a player, with a reason.
+    # Support grants funds to a player, with a reason; the wallets are on the player's page.
     admin.log_in(sam.username)
     admin.open(f"/admin/accounts/user/{player.pk}/change/")
+    assert wallet_rows(admin) == [["coins", "100", "0", "100"]]
     admin.submit("a.grant-funds-link")
+    assert "coins 100" in admin.text()
+    assert Select(admin.find("#id_currency")).first_selected_option.text == "coins"
     admin.type("#id_amount", 250)
     admin.type("#id_reason", "Compensation for ticket 4711")
     admin.submit("input[name=grant]")
-    assert "Granted 250 to pat: balance is now 350" in admin.messages()
-    player.refresh_from_db()
-    assert player.balance == 350
+    assert "Adjusted pat's coins by +250: balance is now 350" in admin.messages()
+    assert balance_of(player) == 350
     grant = Transaction.objects.filter(user=player).first()
     assert (grant.kind, grant.amount, grant.reason, grant.created_by) == (
         Kind.ADJUSTMENT,
@@ -171,3 +204,27 @@ def test_content_manager_then_support_in_the_admin(browser, live_server):
         "Compensation for ticket 4711",
         sam,
     )
+    browser.save_screenshot(str(screenshots / "support-after-grant.png"))
+
+    # ...and takes some back, in gems this time, which the form says in its currency.
+    admin.open(f"/admin/accounts/user/{player.pk}/grant-funds/")
+    admin.choose("#id_currency", "gems")
+    admin.type("#id_amount", 5)
+    admin.type("#id_reason", "Event prize")
+    admin.submit("input[name=grant]")
+    assert "Adjusted pat's gems by +5: balance is now 5" in admin.messages()
+    admin.open(f"/admin/accounts/user/{player.pk}/grant-funds/")
+    admin.choose("#id_currency", "gems")
+    admin.type("#id_amount", -2)
+    admin.type("#id_reason", "Prize given twice")
+    admin.submit("input[name=grant]")
+    assert "Adjusted pat's gems by -2: balance is now 3" in admin.messages()
+    assert (balance_of(player), balance_of(player, "gems")) == (350, 3)
+    taken = Transaction.objects.filter(user=player).first()
+    assert (taken.amount, taken.currency, taken.credit_wallet.name) == (2, gems, "sink:corrections")
+    # Back on the player's page, both wallets, read-only: no input in the inline.
+    assert wallet_rows(admin) == [["coins", "350", "0", "350"], ["gems", "3", "0", "3"]]
+    assert admin.find("#wallets-group").find_elements("css selector", "input[type=text]") == []
+    browser.execute_script("document.getElementById('wallets-group').scrollIntoView()")
+    browser.save_screenshot(str(screenshots / "support-wallets.png"))
+    assert_ledger_consistent()

@@ -1,9 +1,11 @@
-"""Who may see what in /admin/: the groups created by backoffice/0001_groups."""
+"""Who may see what in /admin/: the groups created by backoffice/0001_groups, with the currency
+and wallet permissions backoffice/0002_currencies_and_wallets adds."""
 
 import pytest
 from django.contrib.auth.models import Group
 
-from tests.factories import ProductFactory, UserFactory
+from economy.catalog.models import Currency
+from tests.factories import ProductFactory, UserFactory, default_currency
 from tests.support.admin import CONTENT_MANAGERS, SUPPORT, login
 
 pytestmark = pytest.mark.django_db
@@ -12,6 +14,8 @@ PRODUCTS = "/admin/catalog/product/"
 USERS = "/admin/accounts/user/"
 TRANSACTIONS = "/admin/ledger/transaction/"
 INVENTORY = "/admin/inventory/inventoryitem/"
+CURRENCIES = "/admin/catalog/currency/"
+WALLETS = "/admin/ledger/wallet/"
 
 
 def perms(group_name):
@@ -22,11 +26,14 @@ def perms(group_name):
     }
 
 
-def test_content_managers_may_add_change_and_view_products_only(groups):
+def test_content_managers_may_add_change_and_view_products_and_currencies_only(groups):
     assert perms(CONTENT_MANAGERS) == {
         "catalog.add_product",
         "catalog.change_product",
         "catalog.view_product",
+        "catalog.add_currency",
+        "catalog.change_currency",
+        "catalog.view_currency",
     }
 
 
@@ -34,8 +41,10 @@ def test_support_views_everything_and_may_grant_and_refund(groups):
     assert perms(SUPPORT) == {
         "accounts.view_user",
         "catalog.view_product",
+        "catalog.view_currency",
         "inventory.view_inventoryitem",
         "ledger.view_transaction",
+        "ledger.view_wallet",
         "common.view_idempotencyrecord",
         "accounts.add_funds",
         "ledger.refund_purchase",
@@ -68,7 +77,20 @@ def test_content_manager_runs_the_catalog(content_client):
     assert content_client.get(f"{PRODUCTS}{product.pk}/change/").status_code == 200
 
 
-@pytest.mark.parametrize("url", [TRANSACTIONS, USERS, INVENTORY])
+def test_content_manager_runs_the_currencies(content_client):
+    currency = default_currency()
+    assert content_client.get(CURRENCIES).status_code == 200
+    assert content_client.get(f"{CURRENCIES}add/").status_code == 200
+    assert content_client.get(f"{CURRENCIES}{currency.pk}/change/").status_code == 200
+
+
+def test_no_one_deletes_a_currency_not_even_a_superuser(superuser_client):
+    currency = default_currency()
+    assert superuser_client.get(f"{CURRENCIES}{currency.pk}/delete/").status_code == 403
+    assert Currency.objects.filter(pk=currency.pk).exists()
+
+
+@pytest.mark.parametrize("url", [TRANSACTIONS, USERS, INVENTORY, WALLETS])
 def test_content_manager_cannot_see_players_or_the_ledger(content_client, url):
     assert content_client.get(url).status_code == 403
 
@@ -86,9 +108,31 @@ def test_content_manager_home_lists_only_the_catalog(content_client):
     assert USERS not in body
 
 
-@pytest.mark.parametrize("url", [PRODUCTS, USERS, TRANSACTIONS, INVENTORY])
+@pytest.mark.parametrize("url", [PRODUCTS, USERS, TRANSACTIONS, INVENTORY, CURRENCIES, WALLETS])
 def test_support_sees_everything(support_client, url):
     assert support_client.get(url).status_code == 200
+
+
+def test_support_cannot_edit_currencies(support_client):
+    currency = default_currency()
+    assert support_client.get(f"{CURRENCIES}add/").status_code == 403
+    response = support_client.post(
+        f"{CURRENCIES}{currency.pk}/change/",
+        {"name": "Hacked", "initial_grant": 1_000_000, "is_active": "on"},
+    )
+    assert response.status_code == 403
+    currency.refresh_from_db()
+    assert (currency.name, currency.initial_grant) != ("Hacked", 1_000_000)
+
+
+def test_wallets_are_read_only_for_support_and_superusers_alike(support_client, superuser_client):
+    wallet = UserFactory(funds=100).wallets.get()
+    for client in (support_client, superuser_client):
+        assert client.get(f"{WALLETS}{wallet.pk}/change/").status_code == 200
+        assert client.get(f"{WALLETS}add/").status_code == 403
+        assert client.get(f"{WALLETS}{wallet.pk}/delete/").status_code == 403
+        body = client.get(f"{WALLETS}{wallet.pk}/change/").content.decode()
+        assert 'name="_save"' not in body
 
 
 def test_support_cannot_edit_products(support_client):

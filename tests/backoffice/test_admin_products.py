@@ -8,9 +8,17 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from economy.catalog.models import Product
+from economy.common.exceptions import InsufficientFunds
 from economy.inventory.services import purchase_product
 from economy.ledger.models import Kind, Transaction
-from tests.factories import PermanentProductFactory, ProductFactory, UserFactory
+from tests.factories import (
+    CurrencyFactory,
+    PermanentProductFactory,
+    ProductFactory,
+    UserFactory,
+    default_currency,
+)
+from tests.support.ledger import backdated_purchase, balance_of
 
 pytestmark = pytest.mark.django_db
 
@@ -26,11 +34,11 @@ def test_list_shows_completed_purchases_of_the_last_7_days(content_client):
     player = UserFactory(funds=1000)
     for _ in range(3):
         purchase_product(user_id=player.pk, product_id=potion.pk)
-    old = purchase_product(user_id=player.pk, product_id=potion.pk).transaction
-    Transaction.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
+    backdated_purchase(player, potion, timezone.now() - timedelta(days=8))  # out of the window
     poor = UserFactory(funds=1)
-    with pytest.raises(Exception, match="balance"):
+    with pytest.raises(InsufficientFunds):
         purchase_product(user_id=poor.pk, product_id=potion.pk)  # a failed row: not counted
+    assert Transaction.objects.filter(product=potion, kind=Kind.PURCHASE).count() == 5
 
     rows = listed(content_client.get(URL))
 
@@ -93,6 +101,7 @@ def form_data(**overrides):
         "description": "Sparkles.",
         "type": "permanent",
         "price": 250,
+        "price_currency": default_currency().pk,
         "is_active": "on",
         **overrides,
     }
@@ -102,7 +111,37 @@ def test_content_manager_creates_a_product(content_client):
     response = content_client.post(f"{URL}add/", form_data())
     assert response.status_code == 302
     wand = Product.objects.get(name="Magic wand")
-    assert (wand.type, wand.price, wand.is_active) == ("permanent", 250, True)
+    assert (wand.type, wand.price, wand.price_currency, wand.is_active) == (
+        "permanent",
+        250,
+        default_currency(),
+        True,
+    )
+
+
+def test_the_add_form_offers_the_default_currency_first(content_client):
+    page = content_client.get(f"{URL}add/")
+    assert page.context["adminform"].form.initial["price_currency"] == default_currency()
+
+
+def test_a_product_priced_in_another_currency_is_listed_with_it(content_client):
+    gems = CurrencyFactory(code="gems")
+    response = content_client.post(
+        f"{URL}add/", form_data(name="Crown", price=5, price_currency=gems.pk)
+    )
+    assert response.status_code == 302
+    assert Product.objects.get(name="Crown").price_currency == gems
+
+    page = content_client.get(URL)
+    assert "5 gems" in page.content.decode()
+    assert set(listed(content_client.get(URL, {"price_currency__id__exact": gems.pk}))) == {"Crown"}
+
+
+def test_a_product_needs_a_currency(content_client):
+    response = content_client.post(f"{URL}add/", form_data(price_currency=""))
+    assert response.status_code == 200
+    assert "price_currency" in response.context["adminform"].form.errors
+    assert not Product.objects.filter(name="Magic wand").exists()
 
 
 @pytest.mark.parametrize("price", [0, -5])
@@ -132,8 +171,7 @@ def test_a_price_change_never_alters_past_ledger_rows(content_client):
     assert product.price == 175
     purchase.refresh_from_db()
     assert (purchase.unit_price, purchase.amount) == (100, 200)
-    player.refresh_from_db()
-    assert player.balance == 800
+    assert balance_of(player) == 800
     later = purchase_product(user_id=player.pk, product_id=product.pk).transaction
     assert later.unit_price == 175
     assert Transaction.objects.filter(kind=Kind.PURCHASE).count() == 2

@@ -8,7 +8,7 @@ from economy.inventory.models import InventoryItem
 from economy.inventory.services import purchase_product
 from economy.ledger.models import Kind, Status, Transaction
 from economy.ledger.services import add_funds
-from tests.factories import ProductFactory, UserFactory
+from tests.factories import CurrencyFactory, ProductFactory, UserFactory, default_currency
 from tests.support.admin import login
 from tests.support.ledger import assert_ledger_consistent
 
@@ -50,13 +50,33 @@ def test_search_by_username_email_product_name_and_idempotency_key(superuser_cli
     alice, bob = UserFactory(username="alice", funds=1000), UserFactory(username="bob", funds=1000)
     sword = ProductFactory(name="Sword")
     by_alice = buy(alice, sword)
-    deposit = add_funds(user_id=bob.pk, amount=5, idempotency_key="topup-42").transaction
+    deposit = add_funds(
+        user_id=bob.pk, amount=5, currency=default_currency(), idempotency_key="topup-42"
+    ).transaction
     alice_rows = set(Transaction.objects.filter(user=alice).values_list("pk", flat=True))
 
     assert listed_ids(superuser_client.get(URL, {"q": "alice"})) == alice_rows
     assert listed_ids(superuser_client.get(URL, {"q": "alice@example.com"})) == alice_rows
     assert listed_ids(superuser_client.get(URL, {"q": "Sword"})) == {by_alice.pk}
     assert listed_ids(superuser_client.get(URL, {"q": "topup-42"})) == {deposit.pk}
+
+
+def test_filter_by_currency(superuser_client):
+    gems = CurrencyFactory(code="gems")
+    player = UserFactory(funds=100)
+    in_gems = add_funds(user_id=player.pk, amount=7, currency=gems).transaction
+
+    assert listed_ids(superuser_client.get(URL, {"currency__id__exact": gems.pk})) == {in_gems.pk}
+    coins = listed_ids(superuser_client.get(URL, {"currency__id__exact": default_currency().pk}))
+    assert coins == set(player.transactions.exclude(pk=in_gems.pk).values_list("pk", flat=True))
+
+
+def test_the_list_shows_each_rows_currency_and_wallets(superuser_client):
+    player = UserFactory(funds=100)
+    buy(player, ProductFactory(name="Sword", price=30))
+    body = superuser_client.get(URL).content.decode()
+    for shown in ("sink:store", "faucet:grants", "coins"):
+        assert shown in body
 
 
 def test_filters_by_kind_status_and_date(superuser_client):
@@ -128,7 +148,7 @@ def test_refund_action_refunds_purchases_and_reports_refusals_row_by_row(support
     player = UserFactory(funds=1000)
     product = ProductFactory(price=100)
     purchase = buy(player, product, quantity=2)
-    deposit = add_funds(user_id=player.pk, amount=10).transaction
+    deposit = add_funds(user_id=player.pk, amount=10, currency=default_currency()).transaction
 
     response = refund_action(support_client, [purchase, deposit], reason="Player asked nicely")
 
@@ -140,9 +160,10 @@ def test_refund_action_refunds_purchases_and_reports_refusals_row_by_row(support
         "Player asked nicely",
         support,
     )
+    assert (refund.debit_wallet.name, refund.credit_wallet.owner) == ("sink:store", player)
     assert InventoryItem.objects.get(user=player, product=product).quantity == 0
     texts = [str(m) for m in get_messages(response.wsgi_request)]
-    assert any(text.startswith(f"#{purchase.pk} refunded: 2 unit(s), 200") for text in texts)
+    assert any(text.startswith(f"#{purchase.pk} refunded: 2 unit(s), 200 coins") for text in texts)
     assert f"#{deposit.pk} not refunded: Only a completed purchase can be refunded." in texts
     assert_ledger_consistent()
 

@@ -6,8 +6,10 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from economy.accounts.models import User
+from economy.ledger.models import Kind, Transaction
 from tests.factories import UserFactory
 from tests.support.commands import run, run_process
+from tests.support.ledger import balance_of
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +37,27 @@ def test_creates_a_trusted_backend_that_can_add_funds_with_its_token():
         HTTP_IDEMPOTENCY_KEY="first-topup",
     )
     assert response.status_code == 201, response.content
-    player.refresh_from_db()
-    assert player.balance == 10
+    assert balance_of(player) == 10
+    deposit = Transaction.objects.get(user=player)
+    assert (deposit.kind, deposit.created_by) == (Kind.DEPOSIT, account)
+
+
+def test_the_service_account_may_also_spend_for_a_player():
+    run("create_service_account", "game-server")
+    token = Token.objects.get(user__username="game-server").key
+    player = UserFactory(funds=100)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+    response = client.post(
+        f"/api/v1/users/{player.pk}/spend",
+        {"amount": 30, "sink": "sink:entry-fees", "reason": "Arena entry"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="arena-1",
+    )
+
+    assert response.status_code == 201, response.content
+    assert balance_of(player) == 70
 
 
 def test_json_output():

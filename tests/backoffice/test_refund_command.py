@@ -5,9 +5,10 @@ from django.core.management.base import CommandError
 
 from economy.inventory.services import purchase_product, use_product
 from economy.ledger.models import Kind, Transaction
-from tests.factories import ProductFactory, StaffFactory, UserFactory
+from economy.ledger.services import add_funds
+from tests.factories import CurrencyFactory, ProductFactory, StaffFactory, UserFactory
 from tests.support.commands import run, run_process
-from tests.support.ledger import assert_ledger_consistent
+from tests.support.ledger import assert_ledger_consistent, balance_of
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ def test_refund_credits_the_units_still_held():
     refund = Transaction.objects.get(kind=Kind.REFUND)
     assert (refund.quantity, refund.amount, refund.created_by) == (2, 200, staff)
     assert out.strip() == (
-        f"Refunded purchase #{purchase.pk}: 2 unit(s), 200 credited to user "
+        f"Refunded purchase #{purchase.pk}: 2 unit(s), 200 coins credited to user "
         f"{purchase.user_id} (refund #{refund.pk})."
     )
     assert_ledger_consistent()
@@ -43,7 +44,24 @@ def test_refund_prints_json():
         "user_id": purchase.user_id,
         "quantity": 2,
         "amount": 200,
+        "currency": "coins",
     }
+
+
+def test_a_purchase_in_another_currency_is_refunded_in_it():
+    gems = CurrencyFactory(code="gems")
+    player = UserFactory(funds=1000)
+    add_funds(user_id=player.pk, amount=50, currency=gems)
+    crown = ProductFactory(price=20, price_currency=gems)
+    purchase = purchase_product(user_id=player.pk, product_id=crown.pk).transaction
+
+    out = run("refund", str(purchase.pk), "--reason", "Ticket 13")
+
+    refund = Transaction.objects.get(kind=Kind.REFUND)
+    assert (refund.currency, refund.amount) == (gems, 20)
+    assert "1 unit(s), 20 gems credited" in out
+    assert (balance_of(player), balance_of(player, "gems")) == (1000, 50)
+    assert_ledger_consistent()
 
 
 def test_refund_errors_are_one_clear_message():

@@ -2,14 +2,21 @@
 
 import pytest
 
-from economy.common.exceptions import InvalidInput, NotRefundable
+from economy.common.exceptions import InsufficientFunds, InvalidInput, NotRefundable
 from economy.inventory.models import InventoryItem
 from economy.inventory.services import purchase_product, refund_purchase, use_product
 from economy.ledger.models import Kind, Status, Transaction
-from economy.ledger.services import BalanceChange
-from tests.factories import PermanentProductFactory, ProductFactory, StaffFactory, UserFactory
+from economy.ledger.services import add_funds
+from tests.factories import (
+    CurrencyFactory,
+    PermanentProductFactory,
+    ProductFactory,
+    StaffFactory,
+    UserFactory,
+    default_currency,
+)
 from tests.support.concurrency import run_concurrently
-from tests.support.ledger import assert_ledger_consistent
+from tests.support.ledger import assert_ledger_consistent, balance_of
 
 pytestmark = pytest.mark.django_db
 
@@ -19,19 +26,21 @@ def held(user, product):
 
 
 def balance(user):
-    user.refresh_from_db(fields=["balance"])
-    return user.balance
+    return balance_of(user)
 
 
 def test_full_refund_of_a_consumable_gives_back_every_unit_at_the_price_paid():
     player, product, staff = UserFactory(funds=1000), ProductFactory(price=100), StaffFactory()
     purchase = purchase_product(user_id=player.pk, product_id=product.pk, quantity=3).transaction
 
-    refund = refund_purchase(
-        transaction_id=purchase.pk, reason="Bought by mistake", staff=staff
-    ).transaction
+    refund = refund_purchase(transaction_id=purchase.pk, reason="Bought by mistake", staff=staff)
 
     assert (refund.kind, refund.status) == (Kind.REFUND, Status.COMPLETED)
+    assert (refund.currency, refund.debit_wallet.name, refund.credit_wallet.owner) == (
+        product.price_currency,
+        "sink:store",
+        player,
+    )
     assert (refund.quantity, refund.unit_price, refund.amount) == (3, 100, 300)
     assert (refund.refund_of_id, refund.reason, refund.created_by) == (
         purchase.pk,
@@ -59,7 +68,7 @@ def test_partly_used_consumable_is_refunded_pro_rata_for_the_units_left():
     purchase = purchase_product(user_id=player.pk, product_id=product.pk, quantity=5).transaction
     use_product(user_id=player.pk, product_id=product.pk, quantity=2)
 
-    refund = refund_purchase(transaction_id=purchase.pk, reason="Partly used").transaction
+    refund = refund_purchase(transaction_id=purchase.pk, reason="Partly used")
 
     assert (refund.quantity, refund.amount) == (3, 300)
     assert held(player, product) == 0
@@ -73,7 +82,7 @@ def test_refund_uses_the_price_paid_not_the_current_price():
     product.price = 999
     product.save()
 
-    refund = refund_purchase(transaction_id=purchase.pk, reason="Price changed").transaction
+    refund = refund_purchase(transaction_id=purchase.pk, reason="Price changed")
 
     assert (refund.unit_price, refund.amount) == (100, 200)
     assert balance(player) == 1000
@@ -85,10 +94,24 @@ def test_units_bought_later_are_not_refunded_with_an_earlier_purchase():
     first = purchase_product(user_id=player.pk, product_id=product.pk, quantity=2).transaction
     purchase_product(user_id=player.pk, product_id=product.pk, quantity=3)
 
-    refund = refund_purchase(transaction_id=first.pk, reason="First order only").transaction
+    refund = refund_purchase(transaction_id=first.pk, reason="First order only")
 
     assert refund.quantity == 2
     assert held(player, product) == 3
+    assert_ledger_consistent()
+
+
+def test_a_refund_credits_the_currency_the_purchase_was_paid_in():
+    gems = CurrencyFactory(code="gems")
+    player = UserFactory(funds=1000)
+    add_funds(user_id=player.pk, amount=50, currency=gems)
+    crown = ProductFactory(price=20, price_currency=gems)
+    purchase = purchase_product(user_id=player.pk, product_id=crown.pk, quantity=2).transaction
+
+    refund = refund_purchase(transaction_id=purchase.pk, reason="Wrong crown")
+
+    assert (refund.currency, refund.amount) == (gems, 40)
+    assert (balance(player), balance_of(player, "gems")) == (1000, 50)
     assert_ledger_consistent()
 
 
@@ -110,9 +133,7 @@ def test_a_row_that_is_not_a_purchase_is_refused(kind):
     player = UserFactory(funds=1000)
     row = Transaction.objects.get(user=player, kind=Kind.ADJUSTMENT)
     if kind == Kind.DEPOSIT:
-        from economy.ledger.services import add_funds
-
-        row = add_funds(user_id=player.pk, amount=50).transaction
+        row = add_funds(user_id=player.pk, amount=50, currency=default_currency()).transaction
 
     with pytest.raises(NotRefundable, match="Only a completed purchase"):
         refund_purchase(transaction_id=row.pk, reason="Nope")
@@ -121,7 +142,7 @@ def test_a_row_that_is_not_a_purchase_is_refused(kind):
 
 def test_a_failed_purchase_is_refused():
     player, product = UserFactory(funds=50), ProductFactory(price=100)
-    with pytest.raises(Exception, match="balance"):
+    with pytest.raises(InsufficientFunds):
         purchase_product(user_id=player.pk, product_id=product.pk)
     failed = Transaction.objects.get(kind=Kind.PURCHASE, status=Status.FAILED)
 
@@ -133,7 +154,7 @@ def test_a_failed_purchase_is_refused():
 def test_a_refund_row_cannot_itself_be_refunded():
     player, product = UserFactory(funds=1000), ProductFactory(price=100)
     purchase = purchase_product(user_id=player.pk, product_id=product.pk).transaction
-    refund = refund_purchase(transaction_id=purchase.pk, reason="Once").transaction
+    refund = refund_purchase(transaction_id=purchase.pk, reason="Once")
 
     with pytest.raises(NotRefundable):
         refund_purchase(transaction_id=refund.pk, reason="Twice?")
@@ -176,7 +197,7 @@ def test_concurrent_refunds_of_one_purchase_credit_it_once():
         [()] * 8,
     )
 
-    refunds = [r for r in results if isinstance(r, BalanceChange)]
+    refunds = [r for r in results if isinstance(r, Transaction)]
     refusals = [r for r in results if isinstance(r, NotRefundable)]
     assert len(refunds) == 1, results
     assert len(refusals) == 7, results

@@ -2,15 +2,21 @@ import pytest
 from django.core.management import call_command
 
 from economy.accounts.models import User
-from economy.catalog.models import Product
-from economy.ledger.models import Transaction
-from tests.support.ledger import assert_ledger_consistent
+from economy.catalog.models import Currency, Product
+from economy.ledger.models import Transaction, Wallet
+from tests.support.ledger import assert_ledger_consistent, balance_of
 
 pytestmark = pytest.mark.django_db
 
 
 def _counts():
-    return (User.objects.count(), Product.objects.count(), Transaction.objects.count())
+    return (
+        User.objects.count(),
+        Currency.objects.count(),
+        Product.objects.count(),
+        Wallet.objects.count(),
+        Transaction.objects.count(),
+    )
 
 
 def test_seed_demo_twice_creates_nothing_twice(capsys):
@@ -21,8 +27,13 @@ def test_seed_demo_twice_creates_nothing_twice(capsys):
     assert _counts() == after_first
     assert Product.objects.filter(name="Буст на день", type="consumable", price=100).exists()
     assert Product.objects.filter(name="Премиум-статус", type="permanent", price=500).exists()
+    gems = Currency.objects.get(code="gems")
+    assert (gems.initial_grant, gems.max_balance, gems.is_default) == (10, 100_000, False)
+    assert Product.objects.get(name="Dragon egg").price_currency == gems
     demo = User.objects.get(username="demo")
-    assert demo.balance > 0 and demo.auth_token.key in first
+    # 1000 coins; 50 gems on top of the 10 the gems wallet opened with.
+    assert (balance_of(demo), balance_of(demo, "gems")) == (1000, 60)
+    assert demo.auth_token.key in first
     assert_ledger_consistent()
 
 

@@ -2,10 +2,19 @@ import json
 
 import pytest
 from django.core.management.base import CommandError
+from django.db import transaction
 
 from economy.inventory.services import purchase_product
-from economy.ledger.models import Transaction
-from tests.factories import PermanentProductFactory, ProductFactory, UserFactory
+from economy.ledger import services as ledger
+from economy.ledger.models import Kind, Transaction
+from economy.ledger.services import add_funds
+from tests.factories import (
+    CurrencyFactory,
+    PermanentProductFactory,
+    ProductFactory,
+    UserFactory,
+    default_currency,
+)
 from tests.support.commands import run, run_process
 
 pytestmark = pytest.mark.django_db
@@ -18,11 +27,10 @@ def alice():
     for _ in range(24):
         purchase_product(user_id=player.pk, product_id=potion.pk)
     purchase_product(user_id=player.pk, product_id=skin.pk)
-    player.refresh_from_db()
     return player
 
 
-def test_report_as_json_has_balance_inventory_and_last_20_transactions(alice):
+def test_report_as_json_has_wallets_inventory_and_last_20_transactions(alice):
     report = json.loads(run("user_report", "alice@example.com", "--json"))
 
     assert report["user"] == {
@@ -30,29 +38,70 @@ def test_report_as_json_has_balance_inventory_and_last_20_transactions(alice):
         "username": "alice",
         "email": "alice@example.com",
         "is_active": True,
-        "balance": 5000 - 24 - 500,
     }
+    assert report["wallets"] == [
+        {"currency": "coins", "balance": 5000 - 24 - 500, "held": 0, "available": 5000 - 24 - 500}
+    ]
     assert report["inventory"] == [
         {"product": "Potion", "type": "consumable", "quantity": 24},
         {"product": "Skin", "type": "permanent", "quantity": 1},
     ]
     latest = list(Transaction.objects.filter(user=alice).values_list("pk", flat=True)[:20])
     assert [row["id"] for row in report["transactions"]] == latest
-    assert report["transactions"][0]["product"] == "Skin"
+    newest = report["transactions"][0]
+    assert (newest["product"], newest["kind"], newest["amount"], newest["currency"]) == (
+        "Skin",
+        "purchase",
+        500,
+        "coins",
+    )
+    assert (newest["from"], newest["to"]) == (f"player:{alice.pk}", "sink:store")
+
+
+def test_the_report_shows_what_another_player_paid_to_this_one(alice):
+    bob = UserFactory(username="bob", funds=100)
+    with transaction.atomic():
+        wallets = ledger.lock_wallets(
+            [(bob.pk, default_currency()), (alice.pk, default_currency())]
+        )
+        gift = ledger.post(
+            debit=wallets[bob.pk, default_currency().pk],
+            credit=wallets[alice.pk, default_currency().pk],
+            amount=7,
+            kind=Kind.TRANSFER,
+            reason="A gift",
+        )
+
+    report = json.loads(run("user_report", "alice", "--json"))
+
+    newest = report["transactions"][0]
+    assert (newest["id"], newest["from"], newest["to"]) == (
+        gift.pk,
+        f"player:{bob.pk}",
+        f"player:{alice.pk}",
+    )
+    assert report["wallets"][0]["balance"] == 5000 - 24 - 500 + 7
 
 
 def test_report_as_text(alice):
+    gems = CurrencyFactory(code="gems")
+    add_funds(user_id=alice.pk, amount=9, currency=gems)
     out = run("user_report", str(alice.pk))
-    assert f"User alice (id {alice.pk}, alice@example.com)" in out
-    assert f"Balance: {alice.balance}" in out
+    lines = out.splitlines()
+    assert lines[0] == f"User alice (id {alice.pk}, alice@example.com)"
+    wallets = lines.index("Wallets:")
+    assert lines[wallets + 1].split() == ["coins", str(5000 - 24 - 500)]
+    assert lines[wallets + 2].split() == ["gems", "9"]
     assert "24 x Potion (consumable)" in out
-    assert out.count("purchase") == 20
+    assert out.count("purchase") == 19
+    assert out.count(f"player:{alice.pk} -> sink:store") == 19
+    assert f"deposit    completed        9 gems     faucet:deposits -> player:{alice.pk}" in out
 
 
 def test_report_of_a_user_with_nothing(db):
     UserFactory(username="bob")
     out = run("user_report", "bob")
-    assert "Balance: 0" in out
+    assert "Wallets:\n  (none opened)" in out
     assert "(empty)" in out
     assert "(none)" in out
 

@@ -7,8 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from economy.catalog import services as catalog
 from economy.catalog.models import Product
 from economy.ledger.models import Kind, Transaction
-from tests.factories import ProductFactory
+from tests.factories import CurrencyFactory, ProductFactory
 from tests.support.api import purchase
+from tests.support.ledger import balance_of
 
 # A product change replaces the catalog's version on commit: only a committed change counts.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,8 +38,7 @@ def test_a_new_price_is_charged_from_the_next_purchase(player, player_client, pr
         100,
         250,
     ]
-    player.refresh_from_db()
-    assert player.balance == 1000 - 100 - 250
+    assert balance_of(player) == 1000 - 100 - 250
 
 
 def test_a_deactivated_product_is_refused_from_the_next_purchase(player_client, product):
@@ -47,6 +47,34 @@ def test_a_deactivated_product_is_refused_from_the_next_purchase(player_client, 
     response = purchase(player_client, product)
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "product_unavailable"
+
+
+def test_a_deactivated_currency_is_refused_from_the_next_purchase(player_client):
+    """The cached product carries its currency: a change of the currency reaches it too."""
+    gems = CurrencyFactory(code="gems", initial_grant=100)
+    crystal = ProductFactory(price=10, price_currency=gems)
+    assert purchase(player_client, crystal).status_code == 201  # cached, currency included
+    gems.is_active = False
+    catalog.save_currency(currency=gems)
+    response = purchase(player_client, crystal)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "product_unavailable"
+
+
+def test_a_product_moved_to_another_currency_is_charged_in_it_from_the_next_purchase(
+    player, player_client, product
+):
+    purchase(player_client, product)  # cached in coins
+    gems = CurrencyFactory(code="gems", initial_grant=500)
+    product.price_currency = gems
+    catalog.save_product(product=product)
+    body = purchase(player_client, product).json()
+    assert (body["currency"], body["balance"], body["transaction"]["currency"]) == (
+        "gems",
+        400,
+        "gems",
+    )
+    assert (balance_of(player), balance_of(player, "gems")) == (900, 400)
 
 
 def test_a_product_changed_to_permanent_cannot_be_used_any_more(player_client, product):

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import PermanentProductFactory, ProductFactory
+from tests.factories import CurrencyFactory, PermanentProductFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -8,6 +8,8 @@ pytestmark = pytest.mark.django_db
 def test_products_lists_only_active_ones(player_client):
     active = ProductFactory()
     ProductFactory(is_active=False)
+    # A product of a retired currency cannot be bought: it is not listed either.
+    ProductFactory(price_currency=CurrencyFactory(code="tokens", is_active=False))
     body = player_client.get("/api/v1/products").json()
     assert [p["id"] for p in body["results"]] == [active.pk]
     assert body["count"] == 1
@@ -44,13 +46,41 @@ def test_a_page_past_the_end_is_404(player_client):
 def test_product_detail_and_inactive_product_is_404(player_client):
     product = ProductFactory(name="Буст на день", price=100)
     body = player_client.get(f"/api/v1/products/{product.pk}").json()
-    assert (body["name"], body["price"], body["type"]) == ("Буст на день", 100, "consumable")
+    assert set(body) == {
+        "id",
+        "name",
+        "description",
+        "price",
+        "currency",
+        "type",
+        "is_active",
+        "created_at",
+        "updated_at",
+    }
+    assert (body["name"], body["price"], body["currency"], body["type"]) == (
+        "Буст на день",
+        100,
+        "coins",
+        "consumable",
+    )
     hidden = ProductFactory(is_active=False)
     assert player_client.get(f"/api/v1/products/{hidden.pk}").status_code == 404
 
 
+def test_products_show_the_currency_of_their_price(player_client):
+    gems = CurrencyFactory(code="gems")
+    in_coins, in_gems = ProductFactory(), ProductFactory(price_currency=gems)
+    body = player_client.get("/api/v1/products").json()
+    assert {p["id"]: p["currency"] for p in body["results"]} == {
+        in_coins.pk: "coins",
+        in_gems.pk: "gems",
+    }
+
+
 def test_product_list_costs_a_fixed_number_of_queries(player_client, django_assert_num_queries):
-    ProductFactory.create_batch(15)
+    gems = CurrencyFactory(code="gems")
+    ProductFactory.create_batch(10)
+    ProductFactory.create_batch(5, price_currency=gems)
     # token + its permissions (first request of the token) + count + page
     with django_assert_num_queries(4):
         player_client.get("/api/v1/products")

@@ -8,6 +8,7 @@ from django.db import connection
 
 from economy.catalog.models import Product
 from economy.ledger import services as ledger
+from tests.factories import default_currency
 from tests.support.api import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,9 @@ def test_a_broken_constraint_is_a_500_logged_with_its_traceback(
     monkeypatch, caplog, backend_client, player
 ):
     def breaks_a_constraint(**kwargs):
-        Product.objects.create(name="free", price=0, type="consumable")  # CHECK price > 0
+        Product.objects.create(  # CHECK price > 0
+            name="free", price=0, price_currency=default_currency(), type="consumable"
+        )
 
     monkeypatch.setattr(ledger, "add_funds", breaks_a_constraint)
     with caplog.at_level(logging.ERROR, logger="economy.errors"):

@@ -53,3 +53,47 @@ def test_415_for_a_body_that_is_not_json_content(player_client, product):
         content_type="application/x-www-form-urlencoded",
     )
     assert_error(response, 415, "validation_error")
+
+
+def test_409_insufficient_funds_names_the_currency_and_the_shortfall(
+    player, player_client, product
+):
+    error = assert_error(
+        player_client.post(
+            f"/api/v1/products/{product.pk}/purchase", {"quantity": 11}, format="json"
+        ),
+        409,
+        "insufficient_funds",
+    )
+    assert error["details"] == {"currency": "coins", "available": 1000, "required": 1100}
+
+
+def test_409_balance_limit_exceeded_names_the_currency_and_its_maximum(backend_client, player):
+    from tests.factories import CurrencyFactory
+
+    CurrencyFactory(code="gems", initial_grant=10, max_balance=100)
+    error = assert_error(
+        backend_client.post(
+            f"/api/v1/users/{player.pk}/add-funds",
+            {"amount": 91, "currency": "gems"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="too-many-gems",
+        ),
+        409,
+        "balance_limit_exceeded",
+    )
+    assert error["details"] == {"currency": "gems", "balance": 10, "maximum": 100}
+
+
+def test_400_for_an_unknown_currency_names_the_field(backend_client, player):
+    error = assert_error(
+        backend_client.post(
+            f"/api/v1/users/{player.pk}/add-funds",
+            {"amount": 5, "currency": "doubloons"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="doubloons",
+        ),
+        400,
+        "validation_error",
+    )
+    assert list(error["details"]) == ["currency"]

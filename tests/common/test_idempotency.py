@@ -1,14 +1,14 @@
-"""Idempotency-Key semantics (contract section 3), on add-funds, purchase and use."""
+"""Idempotency-Key semantics (contract section 3), on add-funds, spend, purchase and use."""
 
 import pytest
 from django.db import connection
 
 from economy.common.models import IdempotencyRecord
 from economy.inventory.models import InventoryItem
-from economy.ledger.models import Kind, Transaction
-from tests.factories import StaffFactory
+from economy.ledger.models import Kind, Status, Transaction
+from tests.factories import CurrencyFactory, StaffFactory
 from tests.support.api import grant
-from tests.support.ledger import assert_ledger_consistent
+from tests.support.ledger import assert_ledger_consistent, balance_of, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +25,59 @@ def test_same_key_same_request_replays_byte_for_byte_and_credits_once(backend_cl
     assert second.content == first.content
     assert second["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first
-    player.refresh_from_db()
-    assert player.balance == 1300
+    assert balance_of(player) == 1300
     assert Transaction.objects.filter(kind=Kind.DEPOSIT).count() == 1
+
+
+def test_a_replayed_spend_debits_once(backend_client, player):
+    path = f"/api/v1/users/{player.pk}/spend"
+    body = {"amount": 300, "sink": "sink:entry-fees", "reason": "Arena"}
+    first = post(backend_client, path, body, "arena-1")
+    second = post(backend_client, path, body, "arena-1")
+    assert first.status_code == second.status_code == 201
+    assert second.content == first.content
+    assert second["Idempotent-Replayed"] == "true"
+    assert first.json()["balance"] == balance_of(player) == 700
+    assert Transaction.objects.filter(kind=Kind.SPEND).count() == 1
+    assert_ledger_consistent()
+
+
+def test_a_refused_spend_is_replayed_as_refused_and_records_one_failed_row(backend_client, player):
+    path = f"/api/v1/users/{player.pk}/spend"
+    refused = post(backend_client, path, {"amount": 1001}, "too-much")
+    assert refused.status_code == 409
+    assert refused.json()["error"]["details"] == {
+        "currency": "coins",
+        "available": 1000,
+        "required": 1001,
+    }
+    again = post(backend_client, path, {"amount": 1001}, "too-much")
+    assert again.status_code == 409 and again["Idempotent-Replayed"] == "true"
+    assert again.content == refused.content
+    assert Transaction.objects.filter(kind=Kind.SPEND, status=Status.FAILED).count() == 1
+    assert balance_of(player) == 1000
+
+
+@pytest.mark.parametrize(
+    ("route", "changed"),
+    [
+        ("add-funds", {"currency": "gems"}),
+        ("spend", {"currency": "gems"}),
+        ("spend", {"sink": "sink:crafting"}),
+        ("spend", {"reason": "Another reason"}),
+    ],
+)
+def test_same_key_with_another_currency_sink_or_reason_is_422(
+    route, changed, backend_client, player
+):
+    CurrencyFactory(code="gems", initial_grant=500)
+    path = f"/api/v1/users/{player.pk}/{route}"
+    assert post(backend_client, path, {"amount": 5}, "k").status_code == 201
+    before = snapshot()
+    response = post(backend_client, path, {"amount": 5, **changed}, "k")
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "idempotency_key_reused"
+    assert snapshot() == before
 
 
 def test_same_key_with_a_different_body_is_422_and_changes_nothing(backend_client, player):
@@ -36,16 +86,22 @@ def test_same_key_with_a_different_body_is_422_and_changes_nothing(backend_clien
     response = post(backend_client, path, {"amount": 301}, "top-up-1")
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "idempotency_key_reused"
-    player.refresh_from_db()
-    assert player.balance == 1300
+    assert balance_of(player) == 1300
 
 
 def test_same_key_on_another_user_route_is_422(backend_client, player, staff):
     post(backend_client, f"/api/v1/users/{player.pk}/add-funds", {"amount": 5}, "k")
     response = post(backend_client, f"/api/v1/users/{staff.pk}/add-funds", {"amount": 5}, "k")
     assert response.status_code == 422
-    staff.refresh_from_db()
-    assert staff.balance == 0
+    assert balance_of(staff) == 0
+
+
+def test_one_key_on_add_funds_then_spend_runs_both(backend_client, player):
+    post(backend_client, f"/api/v1/users/{player.pk}/add-funds", {"amount": 5}, "k")
+    response = post(backend_client, f"/api/v1/users/{player.pk}/spend", {"amount": 5}, "k")
+    assert response.status_code == 201
+    assert "Idempotent-Replayed" not in response
+    assert balance_of(player) == 1000
 
 
 def test_keys_are_scoped_to_the_actor(make_client, player):
@@ -56,8 +112,7 @@ def test_keys_are_scoped_to_the_actor(make_client, player):
     response = post(second, path, {"amount": 10}, "same-key")
     assert response.status_code == 201
     assert "Idempotent-Replayed" not in response
-    player.refresh_from_db()
-    assert player.balance == 1020
+    assert balance_of(player) == 1020
 
 
 def test_keys_are_scoped_to_the_route(player, player_client, product):
@@ -106,18 +161,18 @@ def test_a_validation_error_does_not_burn_the_key(backend_client, player):
     assert post(backend_client, path, {"amount": 1}, "retry-me").status_code == 201
 
 
+@pytest.mark.parametrize("route", ["add-funds", "spend"])
 @pytest.mark.parametrize("key", ["x" * 256, "ключ", "tab\there", "new\nline"])
-def test_invalid_keys_are_400_idempotency_key_invalid(backend_client, player, key):
+def test_invalid_keys_are_400_idempotency_key_invalid(backend_client, player, key, route):
     response = backend_client.post(
-        f"/api/v1/users/{player.pk}/add-funds",
+        f"/api/v1/users/{player.pk}/{route}",
         {"amount": 1},
         format="json",
         headers={"Idempotency-Key": key},
     )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "idempotency_key_invalid"
-    player.refresh_from_db()
-    assert player.balance == 1000
+    assert balance_of(player) == 1000
 
 
 def test_a_255_character_printable_key_is_accepted(backend_client, player):
@@ -166,8 +221,8 @@ def test_a_key_still_held_by_a_running_request_is_409_in_progress(backend, backe
         thread.join(10)
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "idempotency_in_progress"
-    player.refresh_from_db()
-    assert player.balance == 1000
+    assert balance_of(player) == 1000
+    assert not Transaction.objects.filter(kind=Kind.DEPOSIT).exists()
 
 
 def test_a_reused_key_with_an_invalid_body_is_still_422(backend_client, player):

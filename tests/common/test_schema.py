@@ -36,8 +36,30 @@ def test_every_operation_documents_its_errors_in_the_contract_shape(schema):
 
 
 def test_money_moving_posts_document_the_idempotency_key(schema):
-    for path in ("purchase", "use", "add-funds"):
+    for path in ("purchase", "use", "add-funds", "spend"):
         [operation] = [ops["post"] for p, ops in schema["paths"].items() if p.endswith(path)]
         [header] = [p for p in operation["parameters"] if p["name"] == "Idempotency-Key"]
-        assert header.get("required", False) is (path == "add-funds")
+        assert header.get("required", False) is (path in ("add-funds", "spend"))
         assert {"409", "422"} <= set(operation["responses"])
+
+
+def test_a_transaction_names_its_currency_and_both_wallets_as_strings(schema):
+    properties = schema["components"]["schemas"]["Transaction"]["properties"]
+    for field in ("currency", "debit", "credit"):
+        assert properties[field]["type"] == "string", (field, properties[field])
+    assert properties["debit"]["description"].startswith("Where it came from")
+
+
+def test_money_bodies_take_an_optional_currency(schema):
+    for path in ("add-funds", "spend"):
+        [operation] = [ops["post"] for p, ops in schema["paths"].items() if p.endswith(path)]
+        ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        body = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+        assert "currency" in body["properties"]
+        assert "currency" not in body.get("required", [])
+        assert body["required"] == ["amount"]
+
+
+def test_the_currencies_are_documented_for_authenticated_callers(schema):
+    operation = schema["paths"]["/api/v1/currencies"]["get"]
+    assert {"200", "401"} <= set(operation["responses"])

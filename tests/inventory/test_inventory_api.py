@@ -1,6 +1,12 @@
 import pytest
 
-from tests.factories import PermanentProductFactory, ProductFactory, UserFactory
+from economy.ledger import services as ledger_services
+from tests.factories import (
+    CurrencyFactory,
+    PermanentProductFactory,
+    ProductFactory,
+    UserFactory,
+)
 from tests.support.api import CLOSED_PORT_CACHE, buy, inventory
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +28,7 @@ def test_inventory_groups_consumables_with_quantity_and_lists_permanents(
         "description": product.description,
         "type": "consumable",
         "price": 100,
+        "currency": "coins",
         "is_active": True,
     }
     [owned] = body["permanents"]
@@ -37,6 +44,24 @@ def test_inventory_of_another_player_is_403(player_client):
 
 def test_staff_reads_any_inventory(staff_client, player):
     assert inventory(staff_client, player).status_code == 200
+
+
+def test_staff_reading_the_inventory_of_an_unknown_user_is_404(staff_client):
+    missing = UserFactory.build(pk=987654)
+    response = inventory(staff_client, missing)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_an_item_shows_the_currency_it_is_priced_in(make_client):
+    gems = CurrencyFactory(code="gems")
+    player = UserFactory()
+    client = make_client(player)
+    ledger_services.add_funds(user_id=player.pk, amount=30, currency=gems)
+    crystal = ProductFactory(price=30, price_currency=gems)
+    buy(client, crystal)
+    [item] = inventory(client, player).json()["consumables"]
+    assert (item["product"]["id"], item["product"]["currency"]) == (crystal.pk, "gems")
 
 
 def test_a_miss_costs_one_query_however_many_items_and_a_hit_costs_none(

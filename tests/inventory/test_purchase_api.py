@@ -1,10 +1,14 @@
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
+from economy.catalog.models import Currency
 from economy.inventory.models import InventoryItem
-from economy.ledger.models import Kind, Status, Transaction
-from tests.factories import PermanentProductFactory, ProductFactory, UserFactory
+from economy.ledger import services as ledger
+from economy.ledger.models import Kind, Status, SystemWallet, Transaction
+from tests.factories import CurrencyFactory, PermanentProductFactory, ProductFactory, UserFactory
 from tests.support.api import purchase
-from tests.support.ledger import assert_ledger_consistent
+from tests.support.ledger import assert_ledger_consistent, balance_of, system_balance, wallet_of
 
 pytestmark = pytest.mark.django_db
 
@@ -15,14 +19,26 @@ def test_purchase_debits_adds_to_inventory_and_writes_a_completed_row(
     response = purchase(player_client, product, quantity=3)
     assert response.status_code == 201
     body = response.json()
-    assert body["balance"] == 700 and body["quantity_held"] == 3
-    assert body["transaction"]["kind"] == "purchase"
-    assert (body["transaction"]["amount"], body["transaction"]["unit_price"]) == (300, 100)
-    player.refresh_from_db()
-    assert player.balance == 700
+    assert set(body) == {"transaction", "quantity_held", "currency", "balance", "held", "available"}
+    assert (body["currency"], body["balance"], body["held"], body["available"]) == (
+        "coins",
+        700,
+        0,
+        700,
+    )
+    assert body["quantity_held"] == 3
+    shown = body["transaction"]
+    assert (shown["kind"], shown["status"], shown["currency"]) == ("purchase", "completed", "coins")
+    assert (shown["amount"], shown["quantity"], shown["unit_price"]) == (300, 3, 100)
+    assert (shown["debit"], shown["credit"]) == (f"player:{player.pk}", "sink:store")
+    assert (shown["product_id"], shown["product_name"]) == (product.pk, "Буст на день")
+    assert balance_of(player) == 700
     assert InventoryItem.objects.get(user=player, product=product).quantity == 3
     row = Transaction.objects.get(user=player, kind=Kind.PURCHASE)
+    assert row.pk == shown["id"]
     assert (row.status, row.amount, row.quantity, row.unit_price) == (Status.COMPLETED, 300, 3, 100)
+    assert (row.debit_wallet, row.credit_wallet.name) == (wallet_of(player), SystemWallet.STORE)
+    assert system_balance(SystemWallet.STORE) == 300
     assert_ledger_consistent()
 
 
@@ -41,8 +57,7 @@ def test_second_purchase_of_permanent_is_409_already_owned(player, player_client
     response = purchase(player_client, permanent)
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "already_owned"
-    player.refresh_from_db()
-    assert player.balance == 500
+    assert balance_of(player) == 500
     assert InventoryItem.objects.get(user=player, product=permanent).quantity == 1
     failed = Transaction.objects.get(user=player, status=Status.FAILED)
     assert failed.failure_reason == "already_owned"
@@ -61,9 +76,18 @@ def test_inactive_product_is_409_product_unavailable(player, player_client):
     response = purchase(player_client, product)
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "product_unavailable"
-    player.refresh_from_db()
-    assert player.balance == 1000
+    assert balance_of(player) == 1000
     assert not InventoryItem.objects.exists()
+
+
+def test_a_product_priced_in_an_inactive_currency_is_409_product_unavailable(player, player_client):
+    retired = CurrencyFactory(code="tokens", is_active=False)
+    product = ProductFactory(price_currency=retired)
+    response = purchase(player_client, product)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "product_unavailable"
+    assert not InventoryItem.objects.exists()
+    assert not Transaction.objects.filter(kind=Kind.PURCHASE).exists()
 
 
 def test_insufficient_funds_is_409_with_a_failed_row_and_nothing_else(player, player_client):
@@ -72,9 +96,8 @@ def test_insufficient_funds_is_409_with_a_failed_row_and_nothing_else(player, pl
     assert response.status_code == 409
     error = response.json()["error"]
     assert error["code"] == "insufficient_funds"
-    assert error["details"] == {"balance": 1000, "price": 1001}
-    player.refresh_from_db()
-    assert player.balance == 1000
+    assert error["details"] == {"currency": "coins", "available": 1000, "required": 1001}
+    assert balance_of(player) == 1000
     assert not InventoryItem.objects.exists()
     failed = Transaction.objects.get(user=player, kind=Kind.PURCHASE)
     assert (failed.status, failed.failure_reason, failed.amount) == (
@@ -82,6 +105,57 @@ def test_insufficient_funds_is_409_with_a_failed_row_and_nothing_else(player, pl
         "insufficient_funds",
         1001,
     )
+    # The failed row names the movement that was refused, and moved nothing.
+    assert (failed.debit_wallet, failed.credit_wallet.name) == (
+        wallet_of(player),
+        SystemWallet.STORE,
+    )
+    assert system_balance(SystemWallet.STORE) == 0
+    assert_ledger_consistent()
+
+
+def test_a_product_is_paid_from_the_wallet_of_its_currency_only(player, player_client):
+    gems = CurrencyFactory(code="gems")
+    ledger.add_funds(user_id=player.pk, amount=40, currency=gems)
+    crystal = ProductFactory(price=30, price_currency=gems)
+    body = purchase(player_client, crystal).json()
+    assert (body["currency"], body["balance"], body["available"]) == ("gems", 10, 10)
+    assert (body["transaction"]["currency"], body["transaction"]["amount"]) == ("gems", 30)
+    assert (balance_of(player, "gems"), balance_of(player)) == (10, 1000)
+    # Coins are plenty, but the price is in gems.
+    refused = purchase(player_client, crystal)
+    assert refused.status_code == 409
+    assert refused.json()["error"]["details"] == {
+        "currency": "gems",
+        "available": 10,
+        "required": 30,
+    }
+    assert (balance_of(player, "gems"), balance_of(player)) == (10, 1000)
+    assert InventoryItem.objects.get(user=player, product=crystal).quantity == 1
+    assert system_balance(SystemWallet.STORE, "gems") == 30
+    assert_ledger_consistent()
+
+
+def test_held_currency_cannot_pay_for_a_purchase(player, player_client):
+    """What may be spent is `available`: balance - held."""
+    wallet = wallet_of(player)
+    with transaction.atomic():
+        ledger.post(
+            debit=ledger.lock_wallet(user_id=player.pk, currency=wallet.currency),
+            credit=ledger.system_wallet(SystemWallet.HOLDS, wallet.currency),
+            amount=950,
+            kind=Kind.HOLD,
+            status=Status.PENDING,
+        )
+    response = purchase(player_client, ProductFactory(price=100))
+    assert response.status_code == 409
+    assert response.json()["error"]["details"] == {
+        "currency": "coins",
+        "available": 50,
+        "required": 100,
+    }
+    body = purchase(player_client, ProductFactory(price=50)).json()
+    assert (body["balance"], body["held"], body["available"]) == (950, 950, 0)
     assert_ledger_consistent()
 
 
@@ -102,8 +176,7 @@ def test_bad_quantities_are_400_and_change_nothing(player, player_client, produc
     response = purchase(player_client, product, quantity=quantity)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "validation_error"
-    player.refresh_from_db()
-    assert player.balance == 1000
+    assert balance_of(player) == 1000
     assert not Transaction.objects.filter(kind=Kind.PURCHASE).exists()
 
 
@@ -111,25 +184,24 @@ def test_player_cannot_buy_for_someone_else(player, player_client, product):
     other = UserFactory(funds=1000)
     response = purchase(player_client, product, user_id=other.pk)
     assert response.status_code == 403
-    other.refresh_from_db()
-    assert other.balance == 1000
+    assert (balance_of(other), balance_of(player)) == (1000, 1000)
     assert not InventoryItem.objects.exists()
 
 
-def test_a_trusted_backend_buys_for_a_player(backend_client, player, product):
+def test_a_trusted_backend_buys_for_a_player(backend, backend_client, player, product):
     response = purchase(backend_client, product, user_id=player.pk, quantity=2)
     assert response.status_code == 201
-    player.refresh_from_db()
-    assert player.balance == 800
+    assert response.json()["transaction"]["debit"] == f"player:{player.pk}"
+    assert balance_of(player) == 800
     assert InventoryItem.objects.get(user=player).quantity == 2
+    assert not Transaction.objects.filter(user=backend).exists()
 
 
 def test_read_only_fields_in_the_body_are_ignored(player, player_client, product):
     response = purchase(player_client, product, price=1, balance=10**6, status="failed")
     assert response.status_code == 201
     assert response.json()["transaction"]["amount"] == 100
-    player.refresh_from_db()
-    assert player.balance == 900
+    assert balance_of(player) == 900
 
 
 def test_a_price_change_never_alters_past_rows(player, player_client, product):
@@ -155,6 +227,16 @@ def test_purchase_costs_at_most_10_queries_whatever_the_inventory_holds(
             f"/api/v1/products/{product.pk}/purchase", {}, format="json", **headers
         )
         assert response.status_code == 201
+
+
+def test_a_purchase_never_reads_the_currency_it_already_has(player_client, product):
+    """The product comes from the catalog cache with its price currency loaded: the wallets,
+    the ledger row and the answer all use that one object."""
+    purchase(player_client, product)  # the product and its currency are cached from here
+    with CaptureQueriesContext(connection) as queries:
+        assert purchase(player_client, product).status_code == 201
+    currency_reads = [q["sql"] for q in queries if Currency._meta.db_table in q["sql"]]
+    assert currency_reads == []
 
 
 def test_the_dearest_product_in_the_largest_quantity_is_a_clean_409(player, player_client):

@@ -3,11 +3,11 @@
 import pytest
 
 from economy.inventory.models import InventoryItem
-from economy.ledger.models import Kind, Status, Transaction
+from economy.ledger.models import Kind, Status, SystemWallet, Transaction, Wallet
 from tests.factories import PermanentProductFactory, ProductFactory, UserFactory
 from tests.support.api import client_for
 from tests.support.concurrency import run_concurrently
-from tests.support.ledger import assert_ledger_consistent
+from tests.support.ledger import assert_ledger_consistent, balance_of, system_balance
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,8 +31,12 @@ def test_fifty_parallel_purchases_with_funds_for_k_succeed_exactly_k_times():
     assert {body["error"]["code"] for status, body in results if status == 409} == {
         "insufficient_funds"
     }
-    player.refresh_from_db()
-    assert player.balance == 0
+    # Each success saw the wallet as the one before it left it: no lost update.
+    assert sorted(body["balance"] for status, body in results if status == 201) == [
+        price * n for n in range(k)
+    ]
+    assert balance_of(player) == 0
+    assert system_balance(SystemWallet.STORE) == k * price
     assert InventoryItem.objects.get(user=player, product=product).quantity == k
     completed = Transaction.objects.filter(kind=Kind.PURCHASE, status=Status.COMPLETED)
     assert completed.count() == k
@@ -51,8 +55,8 @@ def test_parallel_purchases_of_one_permanent_item_succeed_once():
 
     statuses = sorted(status for status, _ in results)
     assert statuses == [201] + [409] * 19, results
-    player.refresh_from_db()
-    assert player.balance == 9_500
+    assert {body["error"]["code"] for status, body in results if status == 409} == {"already_owned"}
+    assert balance_of(player) == 9_500
     assert InventoryItem.objects.get(user=player, product=permanent).quantity == 1
     assert_ledger_consistent()
 
@@ -87,8 +91,8 @@ def test_twenty_parallel_add_funds_with_one_key_credit_exactly_once(backend):
     assert {status for status, _ in results} <= {201, 409}, results
     bodies = {str(body) for status, body in results if status == 201}
     assert len(bodies) == 1, "every success must be the replay of one deposit"
-    player.refresh_from_db()
-    assert player.balance == 700
+    assert balance_of(player) == 700
+    assert system_balance(SystemWallet.DEPOSITS) == -700
     assert Transaction.objects.filter(user=player, kind=Kind.DEPOSIT).count() == 1
     assert_ledger_consistent()
 
@@ -117,5 +121,12 @@ def test_purchases_and_deposits_interleaved_across_users_keep_every_ledger_right
     assert all(not isinstance(r, Exception) and r[0] in (200, 201, 409) for r in results), results
     assert_ledger_consistent()
     for player in players:
-        player.refresh_from_db()
-        assert player.balance >= 0
+        wallet = Wallet.objects.get(owner=player)
+        assert wallet.balance >= 0 and wallet.held == 0
+    # Every deposit went through (none is refused), and each purchase either paid or failed.
+    assert Transaction.objects.filter(kind=Kind.DEPOSIT, status=Status.COMPLETED).count() == 15
+    purchases = Transaction.objects.filter(kind=Kind.PURCHASE)
+    assert purchases.count() == 45
+    assert system_balance(SystemWallet.STORE) == sum(
+        row.amount for row in purchases.filter(status=Status.COMPLETED)
+    )

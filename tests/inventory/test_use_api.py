@@ -1,9 +1,10 @@
 import pytest
 
 from economy.inventory.models import InventoryItem
+from economy.ledger.models import Transaction
 from tests.factories import ProductFactory
 from tests.support.api import buy
-from tests.support.ledger import assert_ledger_consistent
+from tests.support.ledger import assert_ledger_consistent, balance_of
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +19,9 @@ def test_use_decrements_quantity(player, player_client, product):
     assert response.status_code == 200
     assert response.json() == {"product_id": product.pk, "used": 2, "quantity_left": 1}
     assert InventoryItem.objects.get(user=player, product=product).quantity == 1
-    player.refresh_from_db()
-    assert player.balance == 700
+    # Using units moves no currency: the wallet keeps what the purchase left.
+    assert balance_of(player) == 700
+    assert Transaction.objects.filter(user=player).count() == 2  # the funds, the purchase
     assert_ledger_consistent()
 
 

@@ -1,8 +1,8 @@
 import pytest
 
-from economy.ledger.models import Kind, Status, Transaction
+from economy.ledger.models import Kind, Status, SystemWallet, Transaction
 from tests.factories import UserFactory
-from tests.support.ledger import assert_ledger_consistent
+from tests.support.ledger import assert_ledger_consistent, balance_of, system_balance, wallet_of
 
 pytestmark = pytest.mark.django_db
 
@@ -18,13 +18,38 @@ def test_a_trusted_backend_credits_a_player(backend, backend_client, player):
     response = add_funds(backend_client, player, 250)
     assert response.status_code == 201
     body = response.json()
-    assert body["balance"] == 1250
-    assert (body["transaction"]["kind"], body["transaction"]["amount"]) == ("deposit", 250)
-    player.refresh_from_db()
-    assert player.balance == 1250
+    assert set(body) == {"transaction", "currency", "balance", "held", "available"}
+    assert (body["currency"], body["balance"], body["held"], body["available"]) == (
+        "coins",
+        1250,
+        0,
+        1250,
+    )
+    shown = body["transaction"]
+    assert (shown["kind"], shown["status"], shown["amount"], shown["currency"]) == (
+        "deposit",
+        "completed",
+        250,
+        "coins",
+    )
+    assert (shown["debit"], shown["credit"]) == ("faucet:deposits", f"player:{player.pk}")
+    assert balance_of(player) == 1250
     row = Transaction.objects.get(user=player, kind=Kind.DEPOSIT)
+    assert row.pk == shown["id"]
     assert (row.status, row.created_by, row.idempotency_key) == (Status.COMPLETED, backend, "key-1")
+    assert (row.debit_wallet.name, row.credit_wallet) == (SystemWallet.DEPOSITS, wallet_of(player))
+    # The faucet issued what the player received: the currency still sums to 0.
+    assert system_balance(SystemWallet.DEPOSITS) == -250
     assert_ledger_consistent()
+
+
+def test_a_replayed_key_credits_once(backend_client, player):
+    first = add_funds(backend_client, player, 250)
+    again = add_funds(backend_client, player, 250)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.content == first.content and again["Idempotent-Replayed"] == "true"
+    assert balance_of(player) == 1250
+    assert Transaction.objects.filter(user=player, kind=Kind.DEPOSIT).count() == 1
 
 
 def test_staff_may_add_funds(staff_client, player):
@@ -35,8 +60,8 @@ def test_a_player_crediting_itself_is_403(player, player_client):
     response = add_funds(player_client, player, 100)
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"
-    player.refresh_from_db()
-    assert player.balance == 1000
+    assert balance_of(player) == 1000
+    assert not Transaction.objects.filter(kind=Kind.DEPOSIT).exists()
 
 
 def test_a_player_crediting_another_is_403(player_client):
@@ -56,8 +81,8 @@ def test_bad_amounts_are_400_and_change_nothing(backend_client, player, amount):
     response = add_funds(backend_client, player, amount)
     assert response.status_code == 400
     assert "amount" in response.json()["error"]["details"]
-    player.refresh_from_db()
-    assert player.balance == 1000
+    assert balance_of(player) == 1000
+    assert not Transaction.objects.filter(kind=Kind.DEPOSIT).exists()
 
 
 def test_the_deposit_limit_comes_from_settings(backend_client, player, settings):

@@ -5,9 +5,11 @@ import threading
 
 import pytest
 from django.core.cache import cache
+from django.db import connections
 from django_redis import get_redis_connection
 
 from tests.support.api import purchase
+from tests.support.ledger import balance_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,8 +52,11 @@ def test_concurrent_requests_never_get_past_the_limit(
     barrier = threading.Barrier(len(clients))
 
     def buy(client):
-        barrier.wait()
-        statuses.append(purchase(client, product).status_code)
+        try:
+            barrier.wait()
+            statuses.append(purchase(client, product).status_code)
+        finally:
+            connections.close_all()  # each thread's own connection, never left open
 
     threads = [threading.Thread(target=buy, args=(client,)) for client in clients]
     for thread in threads:
@@ -61,8 +66,7 @@ def test_concurrent_requests_never_get_past_the_limit(
 
     assert sorted(statuses) == [201] * 5 + [429] * 7
     assert [count for count, _ in counters().values()] == [12]
-    player.refresh_from_db()
-    assert player.balance == 1000 - 5 * product.price
+    assert balance_of(player) == 1000 - 5 * product.price
 
 
 def test_a_cache_other_than_redis_limits_the_same(limiter, settings, player_client, product):

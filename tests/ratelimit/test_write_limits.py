@@ -1,11 +1,12 @@
-"""Purchase, use and add-funds are rate limited per user: 429 `rate_limited`, Retry-After."""
+"""Purchase, use, add-funds and spend are rate limited per user: 429 `rate_limited`,
+Retry-After."""
 
 import pytest
 
 from economy.ledger.models import Kind, Transaction
 from tests.factories import UserFactory
 from tests.support.api import CLOSED_PORT_CACHE
-from tests.support.ledger import assert_ledger_consistent
+from tests.support.ledger import assert_ledger_consistent, balance_of
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +30,12 @@ def add_funds(client, user, key):
     )
 
 
+def spend(client, user, key):
+    return client.post(
+        f"/api/v1/users/{user.pk}/spend", {"amount": 10}, format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
+
+
 def assert_rate_limited(response):
     assert response.status_code == 429, response.content
     error = response.json()["error"]
@@ -47,8 +54,7 @@ def test_purchases_over_the_rate_are_refused_with_429_and_change_nothing(
         assert purchase(player_client, product).status_code == 201
     assert_rate_limited(purchase(player_client, product))
     assert Transaction.objects.filter(user=player, kind=Kind.PURCHASE).count() == 3
-    player.refresh_from_db()
-    assert player.balance == 1000 - 3 * 100
+    assert balance_of(player) == 1000 - 3 * 100
     assert_ledger_consistent()
 
 
@@ -87,8 +93,27 @@ def test_add_funds_is_limited_per_backend_and_player(limiter, backend_client, pl
     assert_rate_limited(add_funds(backend_client, player, "k3"))
     # The payments backend credits every player: another player has its own budget.
     assert add_funds(backend_client, UserFactory(), "k4").status_code == 201
-    player.refresh_from_db()
-    assert player.balance == 1000 + 3 * 10
+    assert balance_of(player) == 1000 + 3 * 10
+
+
+def test_spend_is_limited_per_backend_and_player(limiter, backend_client, player):
+    for n in range(3):
+        assert spend(backend_client, player, f"k{n}").status_code == 201
+    assert_rate_limited(spend(backend_client, player, "k3"))
+    assert spend(backend_client, UserFactory(funds=100), "k4").status_code == 201
+    assert balance_of(player) == 1000 - 3 * 10
+    assert Transaction.objects.filter(user=player, kind=Kind.SPEND).count() == 3
+    assert_ledger_consistent()
+
+
+def test_spend_and_add_funds_have_budgets_of_their_own(limiter, backend_client, player):
+    for n in range(3):
+        assert add_funds(backend_client, player, f"in{n}").status_code == 201
+    assert add_funds(backend_client, player, "in3").status_code == 429
+    for n in range(3):
+        assert spend(backend_client, player, f"out{n}").status_code == 201
+    assert spend(backend_client, player, "out3").status_code == 429
+    assert balance_of(player) == 1000
 
 
 def test_a_backend_buying_for_players_is_counted_per_player(

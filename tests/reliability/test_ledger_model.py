@@ -1,10 +1,12 @@
-"""The ledger against a model: random sequences of top-ups (fresh and replayed idempotency keys),
-purchases, uses and refunds, compared after every step with a few dictionaries.
+"""The ledger against a model: random sequences of top-ups and spends (fresh and replayed
+idempotency keys), purchases, uses and refunds, compared after every step with a few
+dictionaries: each player's wallet in the default currency (balance, held, available), its
+holdings, its ledger rows, and the system wallets the currency moved to and from.
 
-Top-ups, purchases and uses go through the HTTP API (so through the idempotency decorator, the
-serializers and the cache); refunds through the service support staff use. The test database is
-a `transaction=True` one so that every request commits and on-commit cache invalidation runs as
-in production: a stale cached inventory would show up as a mismatch.
+Top-ups, spends, purchases and uses go through the HTTP API (so through the idempotency
+decorator, the serializers and the cache); refunds through the service support staff use. The
+test database is a `transaction=True` one so that every request commits and on-commit cache
+invalidation runs as in production: a stale cached inventory would show up as a mismatch.
 """
 
 import pytest
@@ -22,19 +24,20 @@ from hypothesis.stateful import (
 )
 from rest_framework.test import APIClient
 
-from economy.accounts.models import User
 from economy.common.exceptions import NotRefundable
 from economy.inventory.models import InventoryItem
 from economy.inventory.services import refund_purchase
-from economy.ledger.models import Transaction
+from economy.ledger.models import Kind, Status, SystemWallet, Transaction, Wallet
 from tests.factories import PermanentProductFactory, ProductFactory, TokenFactory, UserFactory
-from tests.support.ledger import assert_ledger_consistent
+from tests.support.ledger import assert_ledger_consistent, system_balance
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 MAX_DEPOSIT = 100_000
 # A few shared strings, so repeated keys are common; the fresh ones are made unique per step.
 REUSED_KEYS = ("k-a", "k-b", "k-c")
+SINKS = (None, "sink:entry-fees")  # None: the request names none, sink:spend
+SYSTEM_WALLETS = (SystemWallet.DEPOSITS, SystemWallet.STORE, SystemWallet.SPEND, "sink:entry-fees")
 
 
 def _client(user):
@@ -44,7 +47,8 @@ def _client(user):
 
 
 class LedgerMachine(RuleBasedStateMachine):
-    """The model: balances, holdings, ledger row counts, purchases, stored idempotent answers."""
+    """The model: wallets in the default currency, holdings, ledger row counts, system wallet
+    balances, purchases, stored idempotent answers."""
 
     @initialize()
     def create_world(self):
@@ -61,8 +65,13 @@ class LedgerMachine(RuleBasedStateMachine):
                 PermanentProductFactory(price=50),
             )
         }
-        self.balance = {player.pk: 0 for player in self.players}
+        # The default currency's wallet of each player: None until it opens (on a player's
+        # first top-up, spend or purchase, even refused), then its balance. Nothing here
+        # reserves currency, so `held` stays 0 and `available` is the balance.
+        self.wallet = {player.pk: None for player in self.players}
         self.held = {(player.pk, pk): 0 for player in self.players for pk in self.products}
+        # System wallets are shared by every example run on this database: from where they are.
+        self.system = {name: system_balance(name) for name in SYSTEM_WALLETS}
         self.ledger_rows = {player.pk: 0 for player in self.players}
         # purchase transaction id -> [user_id, product_id, quantity, unit_price, refunded]
         self.purchases = {}
@@ -77,6 +86,33 @@ class LedgerMachine(RuleBasedStateMachine):
             return REUSED_KEYS[choice]
         self.fresh += 1
         return f"fresh-{self.fresh}"
+
+    def _balance(self, user_id):
+        return self.wallet[user_id] or 0
+
+    def _open(self, user_id):
+        if self.wallet[user_id] is None:
+            self.wallet[user_id] = 0
+
+    def _assert_wallet_in(self, body, user_id):
+        """The wallet a 201 shows: the model's, in the default currency."""
+        balance = self.wallet[user_id]
+        assert (body["currency"], body["balance"], body["held"], body["available"]) == (
+            "coins",
+            balance,
+            0,
+            balance,
+        ), body
+
+    def _assert_refused_for_funds(self, response, user_id, required):
+        assert response.status_code == 409, response.content
+        error = response.json()["error"]
+        assert error["code"] == "insufficient_funds"
+        assert error["details"] == {
+            "currency": "coins",
+            "available": self._balance(user_id),
+            "required": required,
+        }
 
     def _replay_or_none(self, scope, request, response):
         """Check a response against a stored answer for its key; True when it was a replay."""
@@ -113,22 +149,84 @@ class LedgerMachine(RuleBasedStateMachine):
         if self._replay_or_none(scope, (user_id, amount), response):
             return
         assert response.status_code == 201, response.content
-        self.balance[user_id] += amount
+        self.wallet[user_id] = self._balance(user_id) + amount
         self.ledger_rows[user_id] += 1
-        assert response.json()["balance"] == self.balance[user_id]
+        self.system[SystemWallet.DEPOSITS] -= amount
+        body = response.json()
+        self._assert_wallet_in(body, user_id)
+        shown = body["transaction"]
+        assert (shown["kind"], shown["amount"], shown["debit"], shown["credit"]) == (
+            "deposit",
+            amount,
+            SystemWallet.DEPOSITS,
+            f"player:{user_id}",
+        )
         self.stored[scope] = ((user_id, amount), 201, response.content)
 
-    @rule(player=st.integers(0, 1), amount=st.sampled_from([0, -5, MAX_DEPOSIT + 1, 2**70]))
-    def add_funds_out_of_range(self, player, amount):
+    @rule(
+        player=st.integers(0, 1),
+        amount=st.integers(1, 300),
+        sink=st.sampled_from(SINKS),
+        reuse=st.booleans(),
+        choice=st.integers(0, len(REUSED_KEYS) - 1),
+    )
+    def spend(self, player, amount, sink, reuse, choice):
+        user_id = self.players[player].pk
+        key = self._key(reuse, choice)
+        body = {"amount": amount} if sink is None else {"amount": amount, "sink": sink}
+        response = self.backend.post(
+            f"/api/v1/users/{user_id}/spend", body, format="json", HTTP_IDEMPOTENCY_KEY=key
+        )
+        scope = ("backend", "spend", key)
+        if self._replay_or_none(scope, (user_id, amount, sink), response):
+            return
+        self._open(user_id)
+        self.ledger_rows[user_id] += 1  # a failed row for a refusal, the spend otherwise
+        if amount > self._balance(user_id):
+            self._assert_refused_for_funds(response, user_id, amount)
+        else:
+            assert response.status_code == 201, response.content
+            self.wallet[user_id] -= amount
+            self.system[sink or SystemWallet.SPEND] += amount
+            self._assert_wallet_in(response.json(), user_id)
+            shown = response.json()["transaction"]
+            assert (shown["kind"], shown["amount"], shown["debit"], shown["credit"]) == (
+                "spend",
+                amount,
+                f"player:{user_id}",
+                sink or SystemWallet.SPEND,
+            )
+        self.stored[scope] = ((user_id, amount, sink), response.status_code, response.content)
+
+    @rule(
+        player=st.integers(0, 1),
+        route=st.sampled_from(["add-funds", "spend"]),
+        amount=st.sampled_from([0, -5, MAX_DEPOSIT + 1, 2**70]),
+    )
+    def money_out_of_range(self, player, route, amount):
         user_id = self.players[player].pk
         response = self.backend.post(
-            f"/api/v1/users/{user_id}/add-funds",
+            f"/api/v1/users/{user_id}/{route}",
             {"amount": amount},
             format="json",
             HTTP_IDEMPOTENCY_KEY=self._key(False, 0),
         )
         assert response.status_code == 400, response.content
         assert response.json()["error"]["code"] == "validation_error"
+        assert "amount" in response.json()["error"]["details"]
+
+    @rule(player=st.integers(0, 1), route=st.sampled_from(["add-funds", "spend"]))
+    def money_in_an_unknown_currency(self, player, route):
+        user_id = self.players[player].pk
+        response = self.backend.post(
+            f"/api/v1/users/{user_id}/{route}",
+            {"amount": 1, "currency": "doubloons"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=self._key(False, 0),
+        )
+        assert response.status_code == 400, response.content
+        assert response.json()["error"]["code"] == "validation_error"
+        assert "currency" in response.json()["error"]["details"]
 
     @rule(
         player=st.integers(0, 1),
@@ -162,9 +260,10 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         cost = product.price * quantity
         held = self.held[user_id, product.pk]
+        self._open(user_id)
         if not product.is_consumable and held:
             expected = (409, "already_owned")
-        elif cost > self.balance[user_id]:
+        elif cost > self._balance(user_id):
             expected = (409, "insufficient_funds")
         else:
             expected = (201, None)
@@ -172,10 +271,18 @@ class LedgerMachine(RuleBasedStateMachine):
         self.ledger_rows[user_id] += 1  # a failed row for a refusal, the purchase otherwise
         if expected[0] == 201:
             body = response.json()
-            self.balance[user_id] -= cost
+            self.wallet[user_id] -= cost
+            self.system[SystemWallet.STORE] += cost
             self.held[user_id, product.pk] += quantity
-            assert body["balance"] == self.balance[user_id]
+            self._assert_wallet_in(body, user_id)
             assert body["quantity_held"] == self.held[user_id, product.pk]
+            shown = body["transaction"]
+            assert (shown["amount"], shown["unit_price"], shown["debit"], shown["credit"]) == (
+                cost,
+                product.price,
+                f"player:{user_id}",
+                SystemWallet.STORE,
+            )
             self.purchases[body["transaction"]["id"]] = [
                 user_id,
                 product.pk,
@@ -183,6 +290,8 @@ class LedgerMachine(RuleBasedStateMachine):
                 product.price,
                 False,
             ]
+        elif expected[1] == "insufficient_funds":
+            self._assert_refused_for_funds(response, user_id, cost)
         else:
             assert response.json()["error"]["code"] == expected[1]
         if scope:
@@ -221,9 +330,23 @@ class LedgerMachine(RuleBasedStateMachine):
                 refund_purchase(transaction_id=purchase_id, reason="model test")
             return
         refund = refund_purchase(transaction_id=purchase_id, reason="model test")
-        assert refund.transaction.amount == units * unit_price
+        assert (refund.kind, refund.status, refund.refund_of_id) == (
+            Kind.REFUND,
+            Status.COMPLETED,
+            purchase_id,
+        )
+        assert (refund.amount, refund.quantity, refund.unit_price) == (
+            units * unit_price,
+            units,
+            unit_price,
+        )
+        assert (refund.debit_wallet.name, refund.credit_wallet.owner_id) == (
+            SystemWallet.STORE,
+            user_id,
+        )
         self.held[user_id, product_id] -= units
-        self.balance[user_id] += units * unit_price
+        self.wallet[user_id] += units * unit_price
+        self.system[SystemWallet.STORE] -= units * unit_price
         self.ledger_rows[user_id] += 1
         self.purchases[purchase_id][4] = True
 
@@ -233,10 +356,18 @@ class LedgerMachine(RuleBasedStateMachine):
     def database_agrees_with_the_model(self):
         if not hasattr(self, "players"):
             return
-        ids = list(self.balance)
-        balances = dict(User.objects.filter(pk__in=ids).values_list("pk", "balance"))
-        assert balances == self.balance
-        assert all(balance >= 0 for balance in balances.values())
+        ids = list(self.wallet)
+        wallets = {
+            wallet.owner_id: (wallet.currency.code, wallet.balance, wallet.held)
+            for wallet in Wallet.objects.filter(owner_id__in=ids).select_related("currency")
+        }
+        assert wallets == {
+            user_id: ("coins", balance, 0)
+            for user_id, balance in self.wallet.items()
+            if balance is not None
+        }
+        assert all(balance >= held >= 0 for _, balance, held in wallets.values())
+        assert {name: system_balance(name) for name in SYSTEM_WALLETS} == self.system
         held = {
             (row.user_id, row.product_id): row.quantity
             for row in InventoryItem.objects.filter(user_id__in=ids)
@@ -245,6 +376,20 @@ class LedgerMachine(RuleBasedStateMachine):
         for user_id in ids:
             assert Transaction.objects.filter(user_id=user_id).count() == self.ledger_rows[user_id]
         assert_ledger_consistent()
+
+    @invariant()
+    def profile_api_agrees_with_the_model(self):
+        """What a player reads of its money: `balance` and `balances`, a wallet not opened yet
+        shown as what opening it will grant (nothing, in coins)."""
+        if not hasattr(self, "players"):
+            return
+        for user_id, client in self.clients.items():
+            body = client.get("/api/v1/users/me").json()
+            balance = self._balance(user_id)
+            assert body["balance"] == balance
+            assert body["balances"] == {
+                "coins": {"balance": balance, "held": 0, "available": balance}
+            }
 
     @invariant()
     def inventory_api_agrees_with_the_model(self):

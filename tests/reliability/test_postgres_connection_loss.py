@@ -32,12 +32,15 @@ SETUP = """
 from django.core.management import call_command
 call_command("migrate", verbosity=0, interactive=False)
 from economy.accounts.models import User
-from economy.catalog.models import Product
-from economy.ledger.services import grant_funds
+from economy.catalog.models import Currency, Product
+from economy.ledger.services import adjust_balance
 from rest_framework.authtoken.models import Token
+coins = Currency.objects.get(is_default=True)
 user = User.objects.create_user("conn-loss-player")
-grant_funds(user_id=user.pk, amount=1000, reason="connection loss test")
-product = Product.objects.create(name="Potion", price=10, type="consumable")
+adjust_balance(user_id=user.pk, amount=1000, currency=coins, reason="connection loss test")
+product = Product.objects.create(
+    name="Potion", price=10, price_currency=coins, type="consumable"
+)
 print({"token": Token.objects.create(user=user).key, "user": user.pk, "product": product.pk})
 """
 
@@ -160,7 +163,9 @@ def test_requests_after_postgres_killed_the_connections_succeed(
             assert _backend_pids(scratch_database).isdisjoint(before)
 
         _, body = http("GET", f"{base}/api/v1/users/me", headers=auth)
-        assert json.loads(body)["balance"] == 1000 - 9 * 10
+        profile = json.loads(body)
+        assert profile["balance"] == 1000 - 9 * 10
+        assert profile["balances"]["coins"] == {"balance": 910, "held": 0, "available": 910}
 
         if kept_connections == "pool":
             # 16 requests at once on 2 processes x 4 threads: every one is served, and each
@@ -174,3 +179,11 @@ def test_requests_after_postgres_killed_the_connections_succeed(
     finally:
         stop(server)
     assert "Traceback" not in log.read_text(), log.read_text()
+    # Nine purchases, each applied once: the books still balance.
+    books = start(
+        [VENV_BIN / "python", "manage.py", "reconcile_ledger"],
+        env=server_env,
+        log_path=tmp_path / "reconcile.log",
+    )
+    assert books.wait(timeout=120) == 0, (tmp_path / "reconcile.log").read_text()
+    assert "OK: 1 wallet(s) match the ledger" in (tmp_path / "reconcile.log").read_text()

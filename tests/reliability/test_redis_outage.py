@@ -61,7 +61,7 @@ def test_reads_and_writes_survive_redis_dying_and_nothing_stale_after_restart(
     ready = player_client.get("/api/v1/health/ready")
     assert ready.status_code == 503
     assert ready.json()["components"] == {"database": "ok", "cache": "down"}
-    # Writes: purchase, use, top-up.
+    # Writes: purchase, use, top-up, spend.
     buy(player_client, product, 3)
     used = player_client.post(f"/api/v1/products/{product.pk}/use", {"quantity": 1}, format="json")
     assert used.status_code == 200, used.content
@@ -72,11 +72,21 @@ def test_reads_and_writes_survive_redis_dying_and_nothing_stale_after_restart(
         HTTP_IDEMPOTENCY_KEY="outage-top-up",
     )
     assert topped_up.status_code == 201, topped_up.content
+    spent = backend_client.post(
+        f"/api/v1/users/{player.pk}/spend",
+        {"amount": 20},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="outage-fee",
+    )
+    assert spent.status_code == 201, spent.content
     # Reads answer from the database, and see those writes.
     assert inventory_quantity(player_client, player, product) == 4
     me = player_client.get("/api/v1/users/me")
-    assert me.status_code == 200 and me.json()["balance"] == 1000 - 500 + 50
+    balance = 1000 - 500 + 50 - 20
+    assert me.status_code == 200 and me.json()["balance"] == balance
+    assert me.json()["balances"]["coins"] == {"balance": balance, "held": 0, "available": balance}
     assert player_client.get("/api/v1/products").status_code == 200
+    assert [c["code"] for c in player_client.get("/api/v1/currencies").json()] == ["coins"]
     assert player_client.get("/api/v1/analytics/popular-products").status_code == 200
     assert player_client.get(f"/api/v1/users/{player.pk}/transactions").status_code == 200
 

@@ -5,7 +5,7 @@ import pytest
 
 from tests.factories import UserFactory
 from tests.support.api import assert_error
-from tests.support.ledger import snapshot
+from tests.support.ledger import balance_of, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -16,12 +16,15 @@ USER_SCOPED = [
     ("get", "/api/v1/users/{victim}/transactions", None),
     ("get", "/api/v1/users/{victim}/transactions?kind=purchase", None),
     ("post", "/api/v1/users/{victim}/add-funds", {"amount": 100}),
+    ("post", "/api/v1/users/{victim}/spend", {"amount": 100}),
     ("post", "/api/v1/products/{product}/purchase", {"quantity": 1, "user_id": "{victim}"}),
 ]
+ME = ("get", "/api/v1/users/me", None)
 # Everything that needs a caller, for the 401 cases.
 AUTHENTICATED = [
     *USER_SCOPED,
-    ("get", "/api/v1/users/me", None),
+    ME,
+    ("get", "/api/v1/currencies", None),
     ("get", "/api/v1/products", None),
     ("get", "/api/v1/products/{product}", None),
     ("post", "/api/v1/products/{product}/purchase", {"quantity": 1}),
@@ -85,14 +88,16 @@ def _call(client, method, path, body, **headers):
     return getattr(client, method)(path, body, format="json", **headers)
 
 
-# A trusted backend (accounts.add_funds, not staff) reads no player's data either; crediting
-# a player and buying for one is what it is for, so those two are not in its rows. A content
+# A trusted backend (accounts.add_funds, not staff) reads no player's data either; crediting,
+# debiting and buying for a player is what it is for, so those are not in its rows. A content
 # manager is staff (for the admin) with no permission over players: refused everything.
 OTHER_USER_CASES = [
     *[("player", case) for case in USER_SCOPED],
     *[("content_manager", case) for case in USER_SCOPED],
     *[("backend", case) for case in USER_SCOPED if case[0] == "get"],
 ]
+# Money moved by a trusted backend only: a player may not credit nor debit itself either.
+MONEY_ROUTES = [case for case in USER_SCOPED if case[1].endswith(("/add-funds", "/spend"))]
 
 
 @pytest.mark.parametrize(
@@ -115,8 +120,47 @@ def test_another_users_data_is_403_and_leaks_nothing(
     assert response.status_code in (403, 404)
     assert_error(response, response.status_code)
     text = response.content.decode()
-    assert "victim" not in text and "777" not in text and str(victim.balance) not in text
+    assert "victim" not in text and "777" not in text and str(balance_of(victim)) not in text
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("case", MONEY_ROUTES, ids=_ids)
+def test_a_player_may_not_credit_or_debit_even_itself(case, player, player_client, product):
+    method, path, body = case
+    before = snapshot()
+    response = _call(
+        player_client,
+        method,
+        _fill(path, victim=player.pk),
+        body,
+        HTTP_IDEMPOTENCY_KEY="self-1",
+    )
+    assert_error(response, 403, "permission_denied")
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("case", MONEY_ROUTES, ids=_ids)
+def test_a_trusted_backend_credits_and_debits_any_player(case, backend, backend_client, victim):
+    method, path, body = case
+    before = balance_of(victim)
+    response = _call(
+        backend_client,
+        method,
+        _fill(path, victim=victim.pk),
+        body,
+        HTTP_IDEMPOTENCY_KEY="backend-1",
+    )
+    assert response.status_code == 201, response.content
+    change = 100 if path.endswith("/add-funds") else -100
+    assert response.json()["balance"] == balance_of(victim) == before + change
+    assert response.json()["transaction"]["amount"] == 100
+
+
+@pytest.mark.parametrize("actor", ["player", "content_manager", "backend", "staff"])
+def test_any_authenticated_caller_lists_the_currencies(actor, request, make_client):
+    response = make_client(request.getfixturevalue(actor)).get("/api/v1/currencies")
+    assert response.status_code == 200, response.content
+    assert [currency["code"] for currency in response.json()] == ["coins"]
 
 
 @pytest.mark.parametrize("case", AUTHENTICATED, ids=_ids)
@@ -137,7 +181,7 @@ def test_an_unknown_token_is_401(case, api_client, victim, product):
 @pytest.mark.parametrize("token", BAD_TOKENS)
 @pytest.mark.parametrize(
     "case",
-    [AUTHENTICATED[0], AUTHENTICATED[4], AUTHENTICATED[6]],
+    [USER_SCOPED[0], USER_SCOPED[4], USER_SCOPED[5], ME],
     ids=_ids,
 )
 def test_a_malformed_token_is_401(case, token, api_client, player, victim, product):

@@ -8,9 +8,13 @@ ADMIN_PAGES = [
     "/admin/",
     "/admin/accounts/user/",
     "/admin/accounts/user/{player}/change/",
+    "/admin/accounts/user/{player}/grant-funds/",
     "/admin/catalog/product/",
     "/admin/catalog/product/add/",
+    "/admin/catalog/currency/",
+    "/admin/catalog/currency/add/",
     "/admin/ledger/transaction/",
+    "/admin/ledger/wallet/",
     "/admin/inventory/inventoryitem/",
     "/admin/common/idempotencyrecord/",
 ]
@@ -39,6 +43,22 @@ def test_admin_posts_by_non_staff_change_nothing(who, client, request, product):
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
     product.refresh_from_db()
     assert (product.name, product.price) != ("Hacked", 1)
+
+
+@pytest.mark.parametrize("who", ["anonymous", "player", "backend"])
+def test_admin_grants_by_non_staff_change_nothing(who, client, request, player):
+    from tests.support.ledger import snapshot
+
+    if who != "anonymous":
+        client.force_login(request.getfixturevalue(who))
+    client.handler.enforce_csrf_checks = False
+    before = snapshot()
+    response = client.post(
+        f"/admin/accounts/user/{player.pk}/grant-funds/",
+        {"currency": "coins", "amount": 100_000, "reason": "Free money"},
+    )
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+    assert snapshot() == before
 
 
 def test_an_api_token_does_not_open_the_admin(client, staff):

@@ -1,6 +1,7 @@
 """Malformed requests: each gets a clear 4xx in the contract's error shape, and nothing in the
 database changes (row counts, balances, holdings compared before and after)."""
 
+import base64
 import json
 
 import pytest
@@ -12,6 +13,21 @@ pytestmark = pytest.mark.django_db
 
 HUGE = 2**70
 BEYOND_BIGINT = "99999999999999999999999"
+
+
+def _cursor(text):
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+# Well-formed base64 of positions the API never writes.
+FORGED_CURSORS = [
+    _cursor('{"id": "1; DROP"}'),
+    _cursor("o|2026-01-01T00:00:00+00:00|-5"),
+    _cursor("o|2026-01-01T00:00:00|5"),  # naive
+    _cursor("x|2026-01-01T00:00:00+00:00|5"),
+    _cursor("o|99999-01-01T00:00:00+00:00|5"),
+    _cursor("o|2026-01-01T00:00:00+00:00|5|extra"),
+]
 
 
 @pytest.fixture(autouse=True)
@@ -37,13 +53,16 @@ def post_json(client, path, body, **headers):
 NOT_JSON = ["{not json", "[1, 2", "quantity=1", "\xff\xfe", "null", "[]", '"a string"', "1"]
 
 
+MONEY_ROUTES = ["add-funds", "spend"]
+
+
 @pytest.mark.parametrize("body", NOT_JSON)
-@pytest.mark.parametrize("route", ["purchase", "use", "add-funds"])
+@pytest.mark.parametrize("route", ["purchase", "use", *MONEY_ROUTES])
 def test_a_body_that_is_not_a_json_object_is_400(
     route, body, player, player_client, backend_client, product, unchanged
 ):
-    if route == "add-funds":
-        client, path = backend_client, f"/api/v1/users/{player.pk}/add-funds"
+    if route in MONEY_ROUTES:
+        client, path = backend_client, f"/api/v1/users/{player.pk}/{route}"
     else:
         client, path = player_client, f"/api/v1/products/{product.pk}/{route}"
     response = post_json(client, path, body, HTTP_IDEMPOTENCY_KEY="bad-body")
@@ -89,10 +108,11 @@ def test_a_wrong_quantity_is_400(route, quantity, player_client, product, unchan
 
 
 @pytest.mark.parametrize("amount", [*WRONG_QUANTITIES, 100_001], ids=repr)
-def test_a_wrong_amount_is_400(amount, player, backend_client, unchanged):
+@pytest.mark.parametrize("route", MONEY_ROUTES)
+def test_a_wrong_amount_is_400(route, amount, player, backend_client, unchanged):
     response = post_json(
         backend_client,
-        f"/api/v1/users/{player.pk}/add-funds",
+        f"/api/v1/users/{player.pk}/{route}",
         {"amount": amount},
         HTTP_IDEMPOTENCY_KEY=f"bad-amount-{amount!r}"[:255],
     )
@@ -100,11 +120,72 @@ def test_a_wrong_amount_is_400(amount, player, backend_client, unchanged):
     assert "amount" in error["details"]
 
 
-def test_a_missing_amount_is_400(player, backend_client, unchanged):
+@pytest.mark.parametrize("route", MONEY_ROUTES)
+def test_a_missing_amount_is_400(route, player, backend_client, unchanged):
     response = post_json(
-        backend_client, f"/api/v1/users/{player.pk}/add-funds", {}, HTTP_IDEMPOTENCY_KEY="k"
+        backend_client, f"/api/v1/users/{player.pk}/{route}", {}, HTTP_IDEMPOTENCY_KEY="k"
     )
     assert "amount" in assert_error(response, 400, "validation_error")["details"]
+
+
+WRONG_CURRENCIES = [
+    "doubloons",
+    "COINS",
+    "",
+    "c" * 33,
+    "coins; --",
+    "old",
+    7,
+    True,
+    ["coins"],
+    None,
+]
+
+
+@pytest.mark.parametrize("currency", WRONG_CURRENCIES, ids=repr)
+@pytest.mark.parametrize("route", MONEY_ROUTES)
+def test_an_unknown_inactive_or_malformed_currency_is_400(
+    route, currency, player, backend_client, unchanged
+):
+    from tests.factories import CurrencyFactory
+
+    CurrencyFactory(code="old", is_active=False)
+    before = snapshot()
+    response = post_json(
+        backend_client,
+        f"/api/v1/users/{player.pk}/{route}",
+        {"amount": 5, "currency": currency},
+        HTTP_IDEMPOTENCY_KEY=f"bad-currency-{currency!r}",
+    )
+    error = assert_error(response, 400, "validation_error")
+    assert "currency" in error["details"]
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "sink",
+    ["sink:store" * 10, "store", "sink:", "faucet:grants", "sink:Crafting", "sink:a b", 5, None],
+    ids=repr,
+)
+def test_spend_into_anything_but_a_sink_is_400(sink, player, backend_client, unchanged):
+    response = post_json(
+        backend_client,
+        f"/api/v1/users/{player.pk}/spend",
+        {"amount": 5, "sink": sink},
+        HTTP_IDEMPOTENCY_KEY=f"bad-sink-{sink!r}",
+    )
+    assert "sink" in assert_error(response, 400, "validation_error")["details"]
+
+
+@pytest.mark.parametrize("reason", ["r" * 501, ["why"], {"a": 1}, None], ids=lambda r: repr(r)[:20])
+def test_a_wrong_spend_reason_is_400(reason, player, backend_client, unchanged):
+    response = post_json(
+        backend_client,
+        f"/api/v1/users/{player.pk}/spend",
+        {"amount": 5, "reason": reason},
+        HTTP_IDEMPOTENCY_KEY=f"bad-reason-{reason!r}"[:255],
+    )
+    assert "reason" in assert_error(response, 400, "validation_error")["details"]
 
 
 @pytest.mark.parametrize("user_id", [HUGE, -1, 0, "1", 1.5, None, True], ids=repr)
@@ -142,12 +223,12 @@ BAD_KEYS = ["é", "ключ", "k" * 256, "a\tb", "a\nb", "\x7f", "emoji-🙂", "
 
 
 @pytest.mark.parametrize("key", BAD_KEYS, ids=lambda key: repr(key)[:20])
-@pytest.mark.parametrize("route", ["purchase", "add-funds"])
+@pytest.mark.parametrize("route", ["purchase", *MONEY_ROUTES])
 def test_an_invalid_idempotency_key_is_400(
     route, key, player, player_client, backend_client, product, unchanged
 ):
-    if route == "add-funds":
-        client, path, body = backend_client, f"/api/v1/users/{player.pk}/add-funds", {"amount": 5}
+    if route in MONEY_ROUTES:
+        client, path, body = backend_client, f"/api/v1/users/{player.pk}/{route}", {"amount": 5}
     else:
         client, path, body = player_client, f"/api/v1/products/{product.pk}/purchase", {}
     # As a WSGI server hands header bytes over: decoded as latin-1 (PEP 3333).
@@ -164,8 +245,9 @@ def test_a_key_of_255_printable_characters_is_accepted(player, player_client, pr
     assert response.status_code == 201, response.content
 
 
-def test_add_funds_without_a_key_is_400(player, backend_client, unchanged):
-    response = post_json(backend_client, f"/api/v1/users/{player.pk}/add-funds", {"amount": 5})
+@pytest.mark.parametrize("route", MONEY_ROUTES)
+def test_money_without_a_key_is_400(route, player, backend_client, unchanged):
+    response = post_json(backend_client, f"/api/v1/users/{player.pk}/{route}", {"amount": 5})
     assert_error(response, 400, "idempotency_key_missing")
 
 
@@ -185,18 +267,18 @@ def test_an_unknown_or_malformed_product_id_is_a_clean_404(
     assert_error(response, 404, "not_found")
 
 
-@pytest.mark.parametrize("user_id", [BEYOND_BIGINT, str(HUGE), "abc", "-1"])
-@pytest.mark.parametrize("route", ["", "/inventory", "/transactions", "/add-funds"])
-def test_a_malformed_or_huge_user_id_is_a_clean_4xx(route, user_id, staff_client, unchanged):
+@pytest.mark.parametrize("user_id", ["424242", BEYOND_BIGINT, str(HUGE), "abc", "-1", "0"])
+@pytest.mark.parametrize("route", ["", "/inventory", "/transactions", "/add-funds", "/spend"])
+def test_an_unknown_malformed_or_huge_user_id_is_a_clean_404(
+    route, user_id, staff_client, unchanged
+):
+    # Staff may read any player's data: an id no player has is no such player, never an empty
+    # inventory or ledger.
     path = f"/api/v1/users/{user_id}{route}"
-    if route == "/add-funds":
+    if route in ("/add-funds", "/spend"):
         response = post_json(staff_client, path, {"amount": 5}, HTTP_IDEMPOTENCY_KEY="k")
     else:
         response = staff_client.get(path)
-    if route in ("/inventory", "/transactions") and user_id.isdigit():
-        # Staff may read any id; one no user can have simply has an empty inventory/ledger.
-        assert response.status_code == 200, response.content
-        return
     assert_error(response, 404, "not_found")
 
 
@@ -209,8 +291,13 @@ BAD_QUERIES = [
     ("/api/v1/products", "page=-1", 404),
     ("/api/v1/users/{me}/transactions", "kind=gift", 400),
     ("/api/v1/users/{me}/transactions", "status=%00", 400),
-    ("/api/v1/users/{me}/transactions", "cursor=not-a-cursor", 404),
-    ("/api/v1/users/{me}/transactions", "cursor=%00%ff", 404),
+    ("/api/v1/users/{me}/transactions", "cursor=not-a-cursor", 400),
+    ("/api/v1/users/{me}/transactions", "cursor=%00%ff", 400),
+    *[("/api/v1/users/{me}/transactions", f"cursor={cursor}", 400) for cursor in FORGED_CURSORS],
+    ("/api/v1/users/{me}/transactions", "currency=%00", 400),
+    ("/api/v1/users/{me}/transactions", "page_size=0", 400),
+    ("/api/v1/users/{me}/transactions", "page_size=101", 400),
+    ("/api/v1/users/{me}/transactions", f"page_size={BEYOND_BIGINT}", 400),
     ("/api/v1/analytics/popular-products", f"days={BEYOND_BIGINT}", 400),
     ("/api/v1/analytics/popular-products", "limit=-5", 400),
     ("/api/v1/analytics/popular-products", "days=1.5", 400),
@@ -220,7 +307,16 @@ BAD_QUERIES = [
 @pytest.mark.parametrize(("path", "query", "status"), BAD_QUERIES)
 def test_a_bad_query_parameter_is_a_clean_4xx(path, query, status, player, player_client):
     response = player_client.get(f"{path.format(me=player.pk)}?{query}")
-    assert_error(response, status)
+    error = assert_error(response, status)
+    if "cursor=" in query:
+        assert error["code"] == "validation_error"
+
+
+def test_a_cursor_beyond_every_row_is_an_empty_page_not_a_500(player, player_client):
+    cursor = _cursor("o|1970-01-01T00:00:00+00:00|" + BEYOND_BIGINT)
+    response = player_client.get(f"/api/v1/users/{player.pk}/transactions?cursor={cursor}")
+    assert response.status_code == 200, response.content
+    assert response.json()["results"] == []
 
 
 @pytest.mark.parametrize("page_size", ["0", "-1", BEYOND_BIGINT, "abc"])

@@ -9,6 +9,9 @@ from django.test import Client
 from tests.factories import StaffFactory
 
 groups_migration = importlib.import_module("economy.backoffice.migrations.0001_groups")
+permissions_migration = importlib.import_module(
+    "economy.backoffice.migrations.0002_currencies_and_wallets"
+)
 
 CONTENT_MANAGERS = "Content managers"
 SUPPORT = "Support"
@@ -18,7 +21,7 @@ def ensure_groups():
     """The groups as the data migration creates them. A transactional test elsewhere in the
     suite flushes the database (and the migration's rows with it), so tests re-run the
     migration's own forward function rather than rely on its first run."""
-    groups_migration.create_groups(apps, None)
+    permissions_migration.add_permissions(apps, None)
 
 
 def staff_in(group_name, **fields):

@@ -1,5 +1,5 @@
 from datetime import timedelta
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from economy.catalog import services
-from economy.catalog.models import MAX_PRICE, Product
+from economy.catalog.models import MAX_PRICE, Currency, Product
 from economy.ledger.selectors import completed_purchases_of_product
 
 POPULARITY_WINDOW = timedelta(days=7)
@@ -33,23 +33,33 @@ class ProductAdminForm(forms.ModelForm):
             "min_value": "The price must be greater than 0.",
             "max_value": f"The price must be at most {MAX_PRICE}.",
         },
-        help_text="Price in virtual currency, greater than 0. Changing it never alters past "
+        help_text="Price in the currency below, greater than 0. Changing it never alters past "
         "purchases: the ledger keeps the price paid.",
     )
 
     class Meta:
         model = Product
-        fields = ("name", "description", "type", "price", "is_active")
+        fields = ("name", "description", "type", "price", "price_currency", "is_active")
 
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     form = ProductAdminForm
-    list_display = ("name", "type", "price", "is_active", "purchases_last_7_days")
-    list_filter = ("type", "is_active")
+    list_display = ("name", "type", "price_with_currency", "is_active", "purchases_last_7_days")
+    list_filter = ("type", "is_active", "price_currency")
+    list_select_related = ("price_currency",)
     search_fields = ("name",)
     readonly_fields = ("created_at", "updated_at")
-    fields = ("name", "description", "type", "price", "is_active", "created_at", "updated_at")
+    fields = (
+        "name",
+        "description",
+        "type",
+        "price",
+        "price_currency",
+        "is_active",
+        "created_at",
+        "updated_at",
+    )
     actions = ("activate", "deactivate")
     ordering = ("name", "id")
 
@@ -60,6 +70,13 @@ class ProductAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .annotate(purchases_7d=completed_purchases_of_product(since=since))
         )
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return {"price_currency": Currency.objects.filter(is_default=True).first()}
+
+    @admin.display(description="Price", ordering="price")
+    def price_with_currency(self, product: Product) -> str:
+        return f"{product.price} {product.price_currency.code}"
 
     @admin.display(description="Purchases (7 days)", ordering="purchases_7d")
     def purchases_last_7_days(self, product: "ProductWithPopularity") -> int:

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -5,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from economy.accounts.models import User
 from economy.common.admin import ReadOnlyAdmin
 from economy.common.exceptions import DomainError
 from economy.inventory import services as inventory
@@ -31,15 +34,22 @@ class TransactionAdmin(ReadOnlyAdmin):
         "kind",
         "status",
         "amount",
+        "currency",
+        "debit_wallet",
+        "credit_wallet",
         "product",
         "quantity",
-        "unit_price",
-        "idempotency_key",
     )
-    list_filter = ("kind", "status")
+    list_filter = ("kind", "status", "currency")
     date_hierarchy = "created_at"
     search_fields = ("user__username", "user__email", "product__name", "=idempotency_key")
-    list_select_related = ("user", "product")
+    list_select_related = (
+        "user",
+        "product",
+        "currency",
+        "debit_wallet__currency",
+        "credit_wallet__currency",
+    )
     # A COUNT(*) over the whole ledger on every page is what makes big admins slow.
     show_full_result_count = False
     actions = ("refund",)
@@ -65,8 +75,8 @@ class TransactionAdmin(ReadOnlyAdmin):
                     refund = inventory.refund_purchase(
                         transaction_id=row.pk,
                         reason=form.cleaned_data["reason"],
-                        staff=request.user,
-                    ).transaction
+                        staff=cast(User, request.user),  # the admin lets staff in only
+                    )
                 except DomainError as exc:
                     self.message_user(
                         request, f"#{row.pk} not refunded: {exc.message}", messages.ERROR
@@ -74,7 +84,8 @@ class TransactionAdmin(ReadOnlyAdmin):
                 else:
                     self.message_user(
                         request,
-                        f"#{row.pk} refunded: {refund.quantity} unit(s), {refund.amount} credited "
+                        f"#{row.pk} refunded: {refund.quantity} unit(s), {refund.amount} "
+                        f"{refund.currency.code} credited "
                         f"to {row.user} (refund #{refund.pk}).",
                         messages.SUCCESS,
                     )

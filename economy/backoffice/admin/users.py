@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -15,10 +15,11 @@ from django.urls import URLPattern, path, reverse
 
 from economy.accounts.models import User
 from economy.accounts.permissions import ADD_FUNDS_PERMISSION
+from economy.catalog.models import Currency
 from economy.common.exceptions import DomainError
 from economy.inventory.models import InventoryItem
 from economy.ledger import services as ledger
-from economy.ledger.models import Transaction
+from economy.ledger.models import Transaction, Wallet
 
 LATEST_TRANSACTIONS = 20
 
@@ -36,6 +37,20 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return False
+
+
+class WalletInline(ReadOnlyInline):
+    model = Wallet
+    fk_name = "owner"
+    fields = readonly_fields = ("currency", "balance", "held", "available", "created_at")
+    verbose_name_plural = "wallets"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Wallet]:
+        return super().get_queryset(request).select_related("currency")
+
+    @admin.display(description="available")
+    def available(self, wallet: Wallet) -> int:
+        return wallet.available
 
 
 class InventoryInline(ReadOnlyInline):
@@ -62,6 +77,9 @@ class LatestTransactionsInline(ReadOnlyInline):
         "kind",
         "status",
         "amount",
+        "currency",
+        "debit_wallet",
+        "credit_wallet",
         "product",
         "quantity",
         "unit_price",
@@ -72,13 +90,20 @@ class LatestTransactionsInline(ReadOnlyInline):
     verbose_name_plural = f"latest {LATEST_TRANSACTIONS} transactions"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Transaction]:
-        return super().get_queryset(request).select_related("product")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("product", "currency", "debit_wallet", "credit_wallet")
+        )
 
 
 class GrantFundsForm(forms.Form):
+    currency = forms.ModelChoiceField(
+        queryset=Currency.objects.filter(is_active=True), empty_label=None, to_field_name="code"
+    )
     amount = forms.IntegerField(
-        min_value=1,
-        help_text="Whole units of virtual currency, at most ECONOMY_MAX_DEPOSIT.",
+        help_text="Whole units, at most ECONOMY_MAX_DEPOSIT either way: a positive amount is "
+        "granted (faucet:grants), a negative one taken back (sink:corrections).",
     )
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -89,19 +114,27 @@ class GrantFundsForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Read when the form is built, so a changed setting (and tests) apply at once.
         limit = settings.ECONOMY_MAX_DEPOSIT
-        self.fields["amount"].validators.append(MaxValueValidator(limit))
-        self.fields["amount"].widget.attrs["max"] = limit
+        self.fields["amount"].validators += [MinValueValidator(-limit), MaxValueValidator(limit)]
+        self.fields["amount"].widget.attrs.update(min=-limit, max=limit)
+        self.initial.setdefault("currency", Currency.objects.filter(is_default=True).first())
+
+    def clean_amount(self) -> int:
+        amount: int = self.cleaned_data["amount"]
+        if amount == 0:
+            raise forms.ValidationError("The amount must not be 0.")
+        return amount
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    """Django's user admin; the balance is read-only and changes only through `grant funds`."""
+    """Django's user admin with the player's wallets, inventory and latest ledger rows.
+    Balances are read-only: they change only through the ledger (`Grant funds`)."""
 
-    list_display = ("username", "email", "balance", "is_staff", "is_active", "date_joined")
-    readonly_fields = ("balance", "created_at", "last_login", "date_joined")
+    list_display = ("username", "email", "is_staff", "is_active", "date_joined")
+    readonly_fields = ("created_at", "last_login", "date_joined")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("Economy", {"fields": ("balance", "created_at")}),
+        ("Economy", {"fields": ("created_at",)}),
         ("Personal info", {"fields": ("first_name", "last_name", "email")}),
         (
             "Permissions",
@@ -109,7 +142,7 @@ class UserAdmin(DjangoUserAdmin):
         ),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
-    inlines = (InventoryInline, LatestTransactionsInline)
+    inlines = (WalletInline, InventoryInline, LatestTransactionsInline)
 
     def get_inlines(
         self, request: HttpRequest, obj: User | None
@@ -134,7 +167,7 @@ class UserAdmin(DjangoUserAdmin):
         return super().render_change_form(request, context, *args, **kwargs)
 
     def grant_funds_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """Credit a balance by hand through ledger.grant_funds: an `adjustment` row with the
+        """Correct a balance by hand through ledger.adjust_balance: an `adjustment` row with the
         reason and the staff member, never a direct edit of the balance."""
         if not (self.has_view_permission(request) and self.has_grant_funds_permission(request)):
             raise PermissionDenied
@@ -144,19 +177,21 @@ class UserAdmin(DjangoUserAdmin):
         form = GrantFundsForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                change = ledger.grant_funds(
+                change = ledger.adjust_balance(
                     user_id=user.pk,
                     amount=form.cleaned_data["amount"],
+                    currency=form.cleaned_data["currency"],
                     reason=form.cleaned_data["reason"],
-                    staff=request.user,
+                    staff=cast(User, request.user),  # the admin lets staff in only
                 )
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
                 self.message_user(
                     request,
-                    f"Granted {change.transaction.amount} to {user}: balance is now "
-                    f"{change.balance} (transaction #{change.transaction.pk}).",
+                    f"Adjusted {user}'s {change.wallet.currency.code} by "
+                    f"{form.cleaned_data['amount']:+d}: balance is now {change.wallet.balance} "
+                    f"(transaction #{change.transaction.pk}).",
                     messages.SUCCESS,
                 )
                 change_url = reverse("admin:accounts_user_change", args=[user.pk])
@@ -165,6 +200,7 @@ class UserAdmin(DjangoUserAdmin):
             **self.admin_site.each_context(request),
             "title": f"Grant funds to {user}",
             "subject": user,
+            "wallets": Wallet.objects.filter(owner=user).select_related("currency"),
             "form": form,
             "opts": self.opts,
             "has_view_permission": True,

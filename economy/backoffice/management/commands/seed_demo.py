@@ -10,30 +10,34 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from economy.catalog.models import Product, ProductType
+from economy.catalog.models import Currency, Product, ProductType
 from economy.ledger import services as ledger
 from economy.ledger.models import Kind, Transaction
 
 User = get_user_model()
 
+GEMS = {"code": "gems", "name": "Gems", "initial_grant": 10, "max_balance": 100_000}
 PRODUCTS = [
-    ("Буст на день", ProductType.CONSUMABLE, 100, "Double experience for 24 hours."),
-    ("Премиум-статус", ProductType.PERMANENT, 500, "Premium status, forever."),
-    ("Health potion", ProductType.CONSUMABLE, 25, "Restores health at once."),
-    ("Extra life", ProductType.CONSUMABLE, 50, "One more try."),
-    ("Golden skin", ProductType.PERMANENT, 1200, "A golden look for your hero."),
-    ("Ad-free mode", ProductType.PERMANENT, 300, "No more ads."),
+    ("Буст на день", ProductType.CONSUMABLE, 100, "coins", "Double experience for 24 hours."),
+    ("Премиум-статус", ProductType.PERMANENT, 500, "coins", "Premium status, forever."),
+    ("Health potion", ProductType.CONSUMABLE, 25, "coins", "Restores health at once."),
+    ("Extra life", ProductType.CONSUMABLE, 50, "coins", "One more try."),
+    ("Golden skin", ProductType.PERMANENT, 1200, "coins", "A golden look for your hero."),
+    ("Ad-free mode", ProductType.PERMANENT, 300, "coins", "No more ads."),
+    ("Dragon egg", ProductType.CONSUMABLE, 5, "gems", "Hatches a companion. Priced in gems."),
 ]
 DEMO_PLAYER = "demo"
 DEMO_BACKEND = "payments-demo"
 DEMO_BALANCE = 1000
+DEMO_GEMS = 50
 ADMIN_USERNAME = "admin"
 
 
 class Command(BaseCommand):
     help = (
         "Create demo data: the sample products, a player 'demo' with a token and "
-        f"{DEMO_BALANCE} coins, a payments backend 'payments-demo' that may add funds, "
+        f"{DEMO_BALANCE} coins and {DEMO_GEMS} gems (a second currency, with an initial "
+        "grant and a maximum), a payments backend 'payments-demo' that may add funds, "
         "and a staff superuser 'admin' with a generated password. "
         "Safe to run again: nothing is created twice."
     )
@@ -52,10 +56,18 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
+        gems, _ = Currency.objects.get_or_create(code=GEMS["code"], defaults=GEMS)
+        currencies = {currency.code: currency for currency in Currency.objects.all()}
         created = 0
-        for name, type_, price, description in PRODUCTS:
+        for name, type_, price, code, description in PRODUCTS:
             _, was_created = Product.objects.get_or_create(
-                name=name, defaults={"type": type_, "price": price, "description": description}
+                name=name,
+                defaults={
+                    "type": type_,
+                    "price": price,
+                    "price_currency": currencies[code],
+                    "description": description,
+                },
             )
             created += was_created
 
@@ -67,8 +79,14 @@ class Command(BaseCommand):
             player_password = secrets.token_urlsafe(9)
             player.set_password(player_password)
             player.save(update_fields=["password"])
-        if not Transaction.objects.filter(user=player, kind=Kind.ADJUSTMENT).exists():
-            ledger.grant_funds(user_id=player.pk, amount=DEMO_BALANCE, reason="Demo balance")
+        demo_grants = Transaction.objects.filter(
+            user=player, kind=Kind.ADJUSTMENT, reason="Demo balance"
+        )
+        for currency, amount in ((currencies["coins"], DEMO_BALANCE), (gems, DEMO_GEMS)):
+            if not demo_grants.filter(currency=currency).exists():
+                ledger.adjust_balance(
+                    user_id=player.pk, amount=amount, currency=currency, reason="Demo balance"
+                )
         token, _ = Token.objects.get_or_create(user=player)
 
         backend, _ = User.objects.get_or_create(username=DEMO_BACKEND)

@@ -31,7 +31,7 @@ class Command(BaseCommand):
         try:
             refund = services.refund_purchase(
                 transaction_id=int(transaction_id), reason=options["reason"], staff=staff
-            ).transaction
+            )
         except Transaction.DoesNotExist:
             raise CommandError(f"No transaction #{transaction_id}.") from None
         except DomainError as exc:
@@ -45,11 +45,13 @@ class Command(BaseCommand):
                         "user_id": refund.user_id,
                         "quantity": refund.quantity,
                         "amount": refund.amount,
+                        "currency": refund.currency.code,
                     }
                 )
             )
             return
         self.stdout.write(
             f"Refunded purchase #{refund.refund_of_id}: {refund.quantity} unit(s), "
-            f"{refund.amount} credited to user {refund.user_id} (refund #{refund.pk})."
+            f"{refund.amount} {refund.currency.code} credited to user {refund.user_id} "
+            f"(refund #{refund.pk})."
         )

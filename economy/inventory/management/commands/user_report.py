@@ -5,14 +5,15 @@ from django.core.management.base import BaseCommand
 
 from economy.accounts.management.support import USER_HELP, to_json, user_or_error
 from economy.inventory.selectors import inventory_for_user
-from economy.ledger.selectors import transactions_for_user
+from economy.ledger.selectors import history, player_wallets
 
 LATEST = 20
 
 
 class Command(BaseCommand):
     help = (
-        f"Show a user: balance, inventory and the last {LATEST} transactions. "
+        f"Show a user: its wallets (balance, held, available per currency), inventory and the "
+        f"last {LATEST} transactions. "
         "--json prints the same as one JSON document."
     )
 
@@ -30,12 +31,15 @@ class Command(BaseCommand):
                 "kind": row.kind,
                 "status": row.status,
                 "amount": row.amount,
+                "currency": row.currency.code,
+                "from": row.debit_wallet.label,
+                "to": row.credit_wallet.label,
                 "product": row.product.name if row.product is not None else None,
                 "quantity": row.quantity,
                 "unit_price": row.unit_price,
                 "reason": row.reason or row.failure_reason,
             }
-            for row in transactions_for_user(user_id=user.pk)[:LATEST]
+            for row in history(user_id=user.pk, size=LATEST)
         ]
         report: dict[str, Any] = {
             "user": {
@@ -43,8 +47,16 @@ class Command(BaseCommand):
                 "username": user.username,
                 "email": user.email,
                 "is_active": user.is_active,
-                "balance": user.balance,
             },
+            "wallets": [
+                {
+                    "currency": wallet.currency.code,
+                    "balance": wallet.balance,
+                    "held": wallet.held,
+                    "available": wallet.available,
+                }
+                for wallet in player_wallets(user_id=user.pk)
+            ],
             "inventory": [
                 {
                     "product": item["product"]["name"],
@@ -69,7 +81,16 @@ class Command(BaseCommand):
         user = report["user"]
         active = "" if user["is_active"] else " (inactive)"
         self.stdout.write(f"User {user['username']} (id {user['id']}, {user['email']}){active}")
-        self.stdout.write(f"Balance: {user['balance']}")
+        self.stdout.write("Wallets:")
+        if not report["wallets"]:
+            self.stdout.write("  (none opened)")
+        for wallet in report["wallets"]:
+            held = (
+                f", {wallet['held']} held, {wallet['available']} available"
+                if wallet["held"]
+                else ""
+            )
+            self.stdout.write(f"  {wallet['currency']:<10} {wallet['balance']:>10}{held}")
         self.stdout.write("Inventory:")
         for item in report["inventory"] or [None]:
             if item is None:
@@ -84,5 +105,6 @@ class Command(BaseCommand):
             note = f" — {row['reason']}" if row["reason"] else ""
             self.stdout.write(
                 f"  #{row['id']} {row['created_at']:%Y-%m-%d %H:%M:%S} {row['kind']:<10} "
-                f"{row['status']:<9} {row['amount']:>8}{product}{note}"
+                f"{row['status']:<9} {row['amount']:>8} {row['currency']:<8} "
+                f"{row['from']} -> {row['to']}{product}{note}"
             )

@@ -1,0 +1,10 @@
+DROP TRIGGER IF EXISTS ledger_check_currency;
+DROP TRIGGER IF EXISTS ledger_check_parties;
+DROP TRIGGER IF EXISTS ledger_apply_insert;
+DROP TRIGGER IF EXISTS ledger_refuse_rewrite;
+DROP TRIGGER IF EXISTS ledger_apply_status;
+DROP TRIGGER IF EXISTS ledger_refuse_delete;
+DROP TRIGGER IF EXISTS ledger_wallet_opens_empty;
+DROP TRIGGER IF EXISTS ledger_wallet_keeps_identity;
+DROP TRIGGER IF EXISTS ledger_wallet_follows_ledger;
+DROP TRIGGER IF EXISTS ledger_wallet_maximum;

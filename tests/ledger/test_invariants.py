@@ -1,0 +1,255 @@
+"""What PostgreSQL refuses by itself, whatever the application does: each test tries the
+forbidden write directly and gets an error (migrations/sql/0006_invariants.postgresql.sql and
+the models' constraints). tests/ledger/test_sqlite_invariants.py does the same on SQLite."""
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from economy.catalog.models import Currency
+from economy.ledger import services as ledger
+from economy.ledger.models import Kind, Status, SystemWallet, Transaction, Wallet
+from tests.factories import CurrencyFactory, UserFactory, default_currency
+from tests.support.ledger import assert_ledger_consistent
+
+pytestmark = pytest.mark.django_db
+
+
+def sql(statement, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+@pytest.fixture
+def coins():
+    return default_currency()
+
+
+@pytest.fixture
+def wallet(coins):
+    """A player's coins wallet holding 100."""
+    user = UserFactory(funds=100)
+    return Wallet.objects.get(owner=user, currency=coins)
+
+
+def refused(statement, params=(), match=None):
+    """The statement fails and changes nothing (its savepoint is rolled back)."""
+    with pytest.raises(IntegrityError, match=match), transaction.atomic():
+        sql(statement, params)
+
+
+def test_a_balance_never_changes_without_a_ledger_row(wallet):
+    refused(
+        "UPDATE ledger_wallet SET balance = balance + 1000 WHERE id = %s",
+        [wallet.pk],
+        match="changes only with a ledger row",
+    )
+    refused("UPDATE ledger_wallet SET held = 5 WHERE id = %s", [wallet.pk])
+    wallet.refresh_from_db()
+    assert (wallet.balance, wallet.held) == (100, 0)
+
+
+def test_a_wallet_opens_empty(coins):
+    user = UserFactory()
+    refused(
+        "INSERT INTO ledger_wallet (owner_id, name, currency_id, balance, held, created_at)"
+        " VALUES (%s, '', %s, 500, 0, now())",
+        [user.pk, coins.pk],
+        match="opens empty",
+    )
+
+
+def test_a_wallet_keeps_its_owner_and_currency(wallet):
+    gems = CurrencyFactory(code="gems")
+    refused("UPDATE ledger_wallet SET currency_id = %s WHERE id = %s", [gems.pk, wallet.pk])
+    refused("UPDATE ledger_wallet SET owner_id = %s WHERE id = %s", [UserFactory().pk, wallet.pk])
+
+
+def test_a_completed_row_is_applied_to_the_player_wallets_in_the_same_statement(wallet, coins):
+    store = ledger.system_wallet(SystemWallet.STORE, coins)
+    Transaction.objects.create(
+        currency=coins,
+        debit_wallet=wallet,
+        credit_wallet=store,
+        amount=30,
+        kind=Kind.SPEND,
+        user_id=wallet.owner_id,
+    )
+    wallet.refresh_from_db()
+    store.refresh_from_db()
+    assert wallet.balance == 70
+    assert store.balance == 0  # system wallets store nothing: derived from the ledger
+    assert_ledger_consistent()
+
+
+def test_an_overdraft_is_refused_even_through_the_ledger(wallet, coins):
+    store = ledger.system_wallet(SystemWallet.STORE, coins)
+    with pytest.raises(IntegrityError, match="wallet_available_gte_0"), transaction.atomic():
+        Transaction.objects.create(
+            currency=coins,
+            debit_wallet=wallet,
+            credit_wallet=store,
+            amount=101,
+            kind=Kind.SPEND,
+            user_id=wallet.owner_id,
+        )
+    wallet.refresh_from_db()
+    assert wallet.balance == 100
+    assert not Transaction.objects.filter(kind=Kind.SPEND).exists()
+
+
+def test_held_currency_cannot_be_spent(wallet, coins):
+    escrow = ledger.system_wallet(SystemWallet.HOLDS, coins)
+    store = ledger.system_wallet(SystemWallet.STORE, coins)
+    common = {"currency": coins, "user_id": wallet.owner_id}
+    Transaction.objects.create(
+        debit_wallet=wallet, credit_wallet=escrow, amount=80, kind=Kind.HOLD,
+        status=Status.PENDING, **common,
+    )  # fmt: skip
+    wallet.refresh_from_db()
+    assert (wallet.balance, wallet.held, wallet.available) == (100, 80, 20)
+    with pytest.raises(IntegrityError, match="wallet_available_gte_0"), transaction.atomic():
+        Transaction.objects.create(
+            debit_wallet=wallet, credit_wallet=store, amount=21, kind=Kind.SPEND, **common
+        )
+
+
+def test_a_balance_above_the_currency_maximum_is_refused(coins):
+    gems = CurrencyFactory(code="gems", max_balance=50)
+    user = UserFactory()
+    with transaction.atomic():
+        wallet = ledger.lock_wallet(user_id=user.pk, currency=gems)
+    grants = ledger.system_wallet(SystemWallet.GRANTS, gems)
+    with pytest.raises(IntegrityError, match="maximum balance"), transaction.atomic():
+        Transaction.objects.create(
+            currency=gems, debit_wallet=grants, credit_wallet=wallet, amount=51,
+            kind=Kind.ADJUSTMENT, user=user,
+        )  # fmt: skip
+    wallet.refresh_from_db()
+    assert wallet.balance == 0
+
+
+def test_a_lowered_maximum_takes_nothing_away_and_refuses_further_credits(coins):
+    gems = CurrencyFactory(code="gems")
+    user = UserFactory()
+    change = ledger.add_funds(user_id=user.pk, amount=80, currency=gems)
+    Currency.objects.filter(pk=gems.pk).update(max_balance=50)
+    gems.refresh_from_db()
+    wallet = Wallet.objects.get(pk=change.wallet.pk)
+    assert wallet.balance == 80
+    with pytest.raises(IntegrityError, match="maximum balance"), transaction.atomic():
+        Transaction.objects.create(
+            currency=gems, debit_wallet=ledger.system_wallet(SystemWallet.GRANTS, gems),
+            credit_wallet=wallet, amount=1, kind=Kind.ADJUSTMENT, user=user,
+        )  # fmt: skip
+
+
+def test_a_movement_never_crosses_currencies(wallet, coins):
+    gems = CurrencyFactory(code="gems")
+    gems_sink = ledger.system_wallet(SystemWallet.STORE, gems)
+    for currency in (coins, gems):
+        with pytest.raises(IntegrityError, match="different currencies"), transaction.atomic():
+            Transaction.objects.create(
+                currency=currency, debit_wallet=wallet, credit_wallet=gems_sink, amount=1,
+                kind=Kind.SPEND, user_id=wallet.owner_id,
+            )  # fmt: skip
+
+
+def test_a_row_names_the_players_of_its_wallets(wallet, coins):
+    store = ledger.system_wallet(SystemWallet.STORE, coins)
+    stranger = UserFactory()
+    with pytest.raises(IntegrityError, match="owners of the wallets"), transaction.atomic():
+        Transaction.objects.create(
+            currency=coins, debit_wallet=wallet, credit_wallet=store, amount=1,
+            kind=Kind.SPEND, user=stranger,
+        )  # fmt: skip
+
+
+def test_a_movement_needs_two_different_wallets(wallet, coins):
+    with pytest.raises(IntegrityError, match="txn_between_two_wallets"), transaction.atomic():
+        Transaction.objects.create(
+            currency=coins, debit_wallet=wallet, credit_wallet=wallet, amount=1,
+            kind=Kind.SPEND, user_id=wallet.owner_id, counterparty_id=wallet.owner_id,
+        )  # fmt: skip
+
+
+def test_a_completed_row_is_never_updated_nor_deleted(wallet):
+    row = Transaction.objects.get(credit_wallet=wallet)
+    refused("UPDATE ledger_transaction SET amount = 1 WHERE id = %s", [row.pk], match="append-only")
+    refused(
+        "UPDATE ledger_transaction SET status = 'voided' WHERE id = %s",
+        [row.pk],
+        match="append-only",
+    )
+    refused("DELETE FROM ledger_transaction WHERE id = %s", [row.pk], match="append-only")
+    row.refresh_from_db()
+    assert (row.amount, row.status) == (100, Status.COMPLETED)
+
+
+def test_a_pending_row_only_moves_its_status_once(wallet, coins):
+    escrow = ledger.system_wallet(SystemWallet.HOLDS, coins)
+    hold = Transaction.objects.create(
+        currency=coins, debit_wallet=wallet, credit_wallet=escrow, amount=40, kind=Kind.HOLD,
+        status=Status.PENDING, user_id=wallet.owner_id,
+    )  # fmt: skip
+    refused(
+        "UPDATE ledger_transaction SET status = 'completed', amount = 10 WHERE id = %s",
+        [hold.pk],
+    )
+    sql("UPDATE ledger_transaction SET status = 'voided' WHERE id = %s", [hold.pk])
+    wallet.refresh_from_db()
+    assert (wallet.balance, wallet.held) == (100, 0)  # released
+    refused("UPDATE ledger_transaction SET status = 'completed' WHERE id = %s", [hold.pk])
+
+
+def test_a_pending_row_completed_spends_what_it_held(wallet, coins):
+    escrow = ledger.system_wallet(SystemWallet.HOLDS, coins)
+    hold = Transaction.objects.create(
+        currency=coins, debit_wallet=wallet, credit_wallet=escrow, amount=40, kind=Kind.HOLD,
+        status=Status.PENDING, user_id=wallet.owner_id,
+    )  # fmt: skip
+    sql("UPDATE ledger_transaction SET status = 'completed' WHERE id = %s", [hold.pk])
+    wallet.refresh_from_db()
+    assert (wallet.balance, wallet.held) == (60, 0)
+    assert_ledger_consistent()
+
+
+def test_system_wallets_store_no_balance(coins):
+    sink = ledger.system_wallet("sink:test", coins)
+    refused("UPDATE ledger_wallet SET balance = 5 WHERE id = %s", [sink.pk])
+    refused(
+        "INSERT INTO ledger_wallet (owner_id, name, currency_id, balance, held, created_at)"
+        " VALUES (NULL, 'sink:other', %s, -5, 0, now())",
+        [coins.pk],
+    )
+
+
+def test_a_wallet_is_a_player_s_or_a_named_system_one(coins):
+    refused(
+        "INSERT INTO ledger_wallet (owner_id, name, currency_id, balance, held, created_at)"
+        " VALUES (NULL, 'anything', %s, 0, 0, now())",
+        [coins.pk],
+        match="wallet_player_or_named_system",
+    )
+
+
+def test_one_wallet_per_player_and_currency(wallet, coins):
+    refused(
+        "INSERT INTO ledger_wallet (owner_id, name, currency_id, balance, held, created_at)"
+        " VALUES (%s, '', %s, 0, 0, now())",
+        [wallet.owner_id, coins.pk],
+        match="wallet_one_per_player_currency",
+    )
+
+
+def test_at_most_one_default_currency(coins):
+    with pytest.raises(IntegrityError, match="currency_one_default"), transaction.atomic():
+        Currency.objects.create(code="gems", name="Gems", is_default=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_transaction_commits_without_a_default_currency():
+    default_currency()
+    one_default = "exactly one currency is the default"
+    with pytest.raises(IntegrityError, match=one_default), transaction.atomic():
+        Currency.objects.filter(is_default=True).update(is_default=False)
+    assert Currency.objects.filter(is_default=True).count() == 1

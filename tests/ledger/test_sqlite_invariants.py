@@ -1,0 +1,157 @@
+"""The embedded default (`make run`, SQLite) holds the ledger's invariants too: a scratch
+SQLite database is migrated and used through the services by a real `manage.py` process, then
+each forbidden write is tried on it directly (migrations/sql/0006_invariants.sqlite.sql)."""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.processes import REPO
+
+pytestmark = pytest.mark.slow
+
+USE_THE_SERVICES = """
+import json
+from economy.catalog.models import Currency, Product
+from economy.inventory import services as inventory
+from economy.ledger import services as ledger
+from economy.accounts.models import User
+from economy.ledger.models import Wallet
+from economy.ledger.selectors import currency_sums, wallet_drift
+
+player = User.objects.get(username="demo")
+potion = Product.objects.get(name="Health potion")
+purchase = inventory.purchase_product(user_id=player.pk, product_id=potion.pk, quantity=2)
+inventory.refund_purchase(transaction_id=purchase.transaction.pk, reason="test")
+gems = Currency.objects.get(code="gems")
+ledger.spend(user_id=player.pk, amount=3, currency=gems, sink="sink:crafting")
+print(json.dumps({
+    "wallet": Wallet.objects.get(owner=player, currency__is_default=True).pk,
+    "gems_wallet": Wallet.objects.get(owner=player, currency=gems).pk,
+    "gems": gems.pk,
+    "drift": len(wallet_drift()),
+    "sums": currency_sums(),
+}))
+"""
+
+
+def manage(*args, database):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "PYTEST_"))
+    }
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.local", SQLITE_PATH=str(database))
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory):
+    """A migrated SQLite database with demo data, used by the services: its ids as JSON."""
+    path = tmp_path_factory.mktemp("sqlite") / "economy.sqlite3"
+    manage("migrate", "--verbosity", "0", database=path)
+    manage("seed_demo", database=path)
+    state = json.loads(manage("shell", "-c", USE_THE_SERVICES, database=path).splitlines()[-1])
+    return path, state
+
+
+@pytest.fixture
+def sqlite(database):
+    path, state = database
+    connection = sqlite3.connect(path, isolation_level=None)
+    yield connection, state
+    connection.close()
+
+
+def refused(connection, statement, params=()):
+    with pytest.raises(sqlite3.IntegrityError):
+        connection.execute(statement, params)
+
+
+def test_the_services_leave_the_books_right(database):
+    _, state = database
+    assert state["drift"] == 0
+    assert set(state["sums"].values()) == {0}
+
+
+def test_a_balance_never_changes_without_a_ledger_row(sqlite):
+    connection, state = sqlite
+    refused(
+        connection,
+        "UPDATE ledger_wallet SET balance = balance + 10 WHERE id = ?",
+        [state["wallet"]],
+    )
+    refused(connection, "UPDATE ledger_wallet SET held = 1 WHERE id = ?", [state["wallet"]])
+
+
+def test_a_wallet_never_goes_below_zero_available(sqlite):
+    connection, state = sqlite
+    sink = connection.execute(
+        "SELECT id FROM ledger_wallet WHERE name = 'sink:crafting'"
+    ).fetchone()[0]
+    (user,) = connection.execute(
+        "SELECT owner_id FROM ledger_wallet WHERE id = ?", [state["gems_wallet"]]
+    ).fetchone()
+    refused(
+        connection,
+        "INSERT INTO ledger_transaction (currency_id, debit_wallet_id, credit_wallet_id, amount,"
+        " kind, status, user_id, failure_reason, reason, idempotency_key, created_at)"
+        " VALUES (?, ?, ?, 1000000, 'spend', 'completed', ?, '', '', '', datetime('now'))",
+        [state["gems"], state["gems_wallet"], sink, user],
+    )
+
+
+def test_a_balance_above_the_currency_maximum_is_refused(sqlite):
+    connection, state = sqlite
+    grants = connection.execute(
+        "SELECT id FROM ledger_wallet WHERE name = 'faucet:grants' AND currency_id = ?",
+        [state["gems"]],
+    ).fetchone()[0]
+    (user,) = connection.execute(
+        "SELECT owner_id FROM ledger_wallet WHERE id = ?", [state["gems_wallet"]]
+    ).fetchone()
+    refused(
+        connection,
+        "INSERT INTO ledger_transaction (currency_id, debit_wallet_id, credit_wallet_id, amount,"
+        " kind, status, user_id, failure_reason, reason, idempotency_key, created_at)"
+        " VALUES (?, ?, ?, 100000, 'adjustment', 'completed', ?, '', '', '', datetime('now'))",
+        [state["gems"], grants, state["gems_wallet"], user],
+    )
+
+
+def test_a_movement_never_crosses_currencies(sqlite):
+    connection, state = sqlite
+    (user,) = connection.execute(
+        "SELECT owner_id FROM ledger_wallet WHERE id = ?", [state["wallet"]]
+    ).fetchone()
+    refused(
+        connection,
+        "INSERT INTO ledger_transaction (currency_id, debit_wallet_id, credit_wallet_id, amount,"
+        " kind, status, user_id, failure_reason, reason, idempotency_key, created_at)"
+        " VALUES (?, ?, ?, 1, 'spend', 'completed', ?, '', '', '', datetime('now'))",
+        [state["gems"], state["wallet"], state["gems_wallet"], user],
+    )
+
+
+def test_ledger_rows_are_append_only(sqlite):
+    connection, _ = sqlite
+    (row,) = connection.execute(
+        "SELECT id FROM ledger_transaction WHERE status = 'completed' LIMIT 1"
+    ).fetchone()
+    refused(connection, "UPDATE ledger_transaction SET amount = amount + 1 WHERE id = ?", [row])
+    refused(connection, "UPDATE ledger_transaction SET status = 'voided' WHERE id = ?", [row])
+    refused(connection, "DELETE FROM ledger_transaction WHERE id = ?", [row])
