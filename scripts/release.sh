@@ -12,10 +12,11 @@ if [ -z "${RELEASE_LOCK_HELD:-}" ]; then
     exec "$PY" scripts/with_release_lock.py -- scripts/release.sh "$@"
 fi
 
-"$PY" manage.py migrate --noinput
-# Celery beat's periodic tasks (the migration creates them too; this repairs a deleted one).
-"$PY" manage.py setup_schedules
-# The image collects static files at build time and sets RELEASE_COLLECTSTATIC=0.
+# Static files first: the system checks that migrate runs look for their manifest. The image
+# collects them at build time and sets RELEASE_COLLECTSTATIC=0.
 if [ "${RELEASE_COLLECTSTATIC:-1}" = 1 ]; then
     "$PY" manage.py collectstatic --noinput --verbosity 0
 fi
+"$PY" manage.py migrate --noinput
+# Celery beat's periodic tasks (the migration creates them too; this repairs a deleted one).
+"$PY" manage.py setup_schedules

@@ -8,6 +8,8 @@ from tests.support.processes import REPO, run
 
 @pytest.mark.slow
 def test_check_deploy_is_clean_under_production_settings(production_env):
+    collected = run(["python", "manage.py", "collectstatic", "--noinput"], env=production_env)
+    assert collected.returncode == 0, collected.stderr
     result = run(
         ["python", "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         env=production_env,
