@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from economy.common.schema import RETRY_AFTER_HEADER, errors
+from economy.common.schema import BODY_ERRORS, RETRY_AFTER_HEADER, errors
 from economy.common.throttling import LoginThrottle
 
 from .models import User
@@ -41,7 +41,7 @@ class TokenView(APIView):
     @extend_schema(
         request=TokenRequestSerializer,
         parameters=[RETRY_AFTER_HEADER],
-        responses={200: TokenSerializer, **errors(400, 401, 405, 429)},
+        responses={200: TokenSerializer, **errors(*BODY_ERRORS, 401, 405, 406, 429)},
         tags=["auth"],
         auth=[],
     )

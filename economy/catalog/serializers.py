@@ -1,6 +1,8 @@
 from rest_framework import serializers
 
-from .models import Currency, Product
+from economy.common.serializers import QueryChoiceField, QueryIntegerField
+
+from .models import Currency, Product, ProductType
 
 
 class CurrencySerializer(serializers.ModelSerializer):
@@ -29,3 +31,11 @@ class ProductSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class ProductQuerySerializer(serializers.Serializer):
+    """Query parameters of GET /products."""
+
+    type = QueryChoiceField(choices=ProductType.choices, required=False)
+    page = QueryIntegerField(required=False, min_value=1, help_text="From 1; past the last: 404.")
+    page_size = QueryIntegerField(required=False, min_value=1, max_value=100, default=20)

@@ -4,10 +4,6 @@ from . import views
 
 urlpatterns = [
     path("currencies", views.CurrencyListView.as_view(), name="currency-list"),
-    path("products", views.ProductViewSet.as_view({"get": "list"}), name="product-list"),
-    path(
-        "products/<int:product_id>",
-        views.ProductViewSet.as_view({"get": "retrieve"}),
-        name="product-detail",
-    ),
+    path("products", views.ProductListView.as_view(), name="product-list"),
+    path("products/<int:product_id>", views.ProductDetailView.as_view(), name="product-detail"),
 ]

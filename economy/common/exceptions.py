@@ -52,6 +52,16 @@ class ProductUnavailable(DomainError):
     message = "This product is not available for purchase."
 
 
+class CurrencyUnavailable(DomainError):
+    code = "currency_unavailable"
+    message = "No active currency has this code."
+
+
+class QuantityNotAllowed(DomainError):
+    code = "quantity_not_allowed"
+    message = "A permanent item is bought one at a time."
+
+
 class NotInInventory(DomainError):
     code = "not_in_inventory"
     message = "The user does not hold this product."
@@ -111,7 +121,10 @@ class ServiceUnavailable(drf_exceptions.APIException):
 _DRF_CODES: dict[type[drf_exceptions.APIException], tuple[str, str]] = {
     drf_exceptions.ValidationError: ("validation_error", "The request is not valid."),
     drf_exceptions.ParseError: ("validation_error", "The request body is not valid JSON."),
-    drf_exceptions.UnsupportedMediaType: ("validation_error", "Send the body as application/json."),
+    drf_exceptions.UnsupportedMediaType: (
+        "unsupported_media_type",
+        "Send the body as application/json.",
+    ),
     drf_exceptions.NotAuthenticated: (
         "not_authenticated",
         "Authentication credentials were not provided.",

@@ -18,6 +18,7 @@ which change nothing, so the key stays free to be used again.
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -43,6 +44,8 @@ from .models import IdempotencyRecord
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
+# Printable ASCII, no space at either end (HTTP servers strip those).
+KEY_PATTERN = r"^[!-~](?:[ -~]{0,253}[!-~])?$"
 
 
 def parse_key(request: Request, *, required: bool) -> str | None:
@@ -51,7 +54,7 @@ def parse_key(request: Request, *, required: bool) -> str | None:
         if required:
             raise BadRequest(f"The {HEADER} header is required.", "idempotency_key_missing")
         return None
-    if len(key) > MAX_KEY_LENGTH or not all(" " <= ch <= "~" for ch in key):
+    if not re.match(KEY_PATTERN, key):
         raise BadRequest(
             f"The {HEADER} header must be 1-{MAX_KEY_LENGTH} printable ASCII characters.",
             "idempotency_key_invalid",

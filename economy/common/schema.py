@@ -4,6 +4,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
+from .idempotency import KEY_PATTERN
+
 ErrorSerializer = inline_serializer(
     name="Error",
     fields={
@@ -24,7 +26,9 @@ _ERROR_CODES = {
     403: "permission_denied",
     404: "not_found",
     405: "method_not_allowed",
+    406: "not_acceptable (an Accept header that excludes application/json)",
     409: "a business rule refused the request",
+    415: "unsupported_media_type (a body that is not application/json)",
     422: "idempotency_key_reused",
     429: "rate_limited (with Retry-After)",
     503: "unavailable",
@@ -45,17 +49,20 @@ def errors(*statuses: int, **codes: str) -> dict[int, OpenApiResponse]:
 
 
 # Every authenticated endpoint can answer these.
-AUTH_ERRORS = (401, 405, 429)
+AUTH_ERRORS = (401, 405, 406, 429)
+# And every endpoint that takes a body, these.
+BODY_ERRORS = (400, 415)
 
 
 def idempotency_key_header(*, required: bool) -> OpenApiParameter:
     return OpenApiParameter(
         name="Idempotency-Key",
-        type=OpenApiTypes.STR,
+        type={"type": "string", "minLength": 1, "maxLength": 255, "pattern": KEY_PATTERN},
         location=OpenApiParameter.HEADER,
         required=required,
         description=(
-            "1-255 printable ASCII characters, scoped to the caller and the route. Same key and "
+            "1-255 printable ASCII characters, no space at either end, scoped to the caller and "
+            "the route. Same key and "
             "same request: the stored response is replayed byte for byte with "
             "`Idempotent-Replayed: true` and nothing happens twice. Same key, other request: 422 "
             "`idempotency_key_reused`. Kept ECONOMY_IDEMPOTENCY_TTL_HOURS (24 h)."

@@ -1,4 +1,16 @@
+"""Serializer fields that take only what the OpenAPI schema says they take, so that a client
+generated from the schema is refused only by rules the schema states."""
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.validators import RegexValidator
 from rest_framework import serializers
+from rest_framework.fields import empty
+
+# Text without NUL characters (PostgreSQL cannot store them), as the schema states it.
+TEXT_PATTERN = r"^[^\u0000]*$"
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -10,3 +22,40 @@ class StrictIntegerField(serializers.IntegerField):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("strict")
         return super().to_internal_value(data)
+
+
+class QueryParameter(serializers.Field):
+    """A query parameter given empty (`?days=`) is a value to validate, not an absent one:
+    DRF would take it for absent, and so for the default."""
+
+    def get_value(self, dictionary: Mapping[str, Any]) -> Any:
+        return dictionary.get(self.field_name or "", empty)
+
+
+class QueryChoiceField(QueryParameter, serializers.ChoiceField):
+    pass
+
+
+class QueryRegexField(QueryParameter, serializers.RegexField):
+    pass
+
+
+class QueryIntegerField(QueryParameter, serializers.IntegerField):
+    """An integer query parameter written in ASCII digits only: no "7.0", no Arabic-Indic
+    digits, no empty value."""
+
+    default_error_messages = {"digits": "Must be a whole number written in digits 0-9."}
+    _DIGITS = re.compile(r"^[0-9]{1,18}$")
+
+    def to_internal_value(self, data: object) -> int:
+        if not isinstance(data, str) or not self._DIGITS.match(data):
+            self.fail("digits")
+        return super().to_internal_value(data)
+
+
+class TextField(serializers.CharField):
+    """A CharField whose schema states what DRF refuses anyway: NUL characters."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(RegexValidator(TEXT_PATTERN, "Null characters are not allowed."))

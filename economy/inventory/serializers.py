@@ -1,3 +1,4 @@
+from django.conf import settings
 from rest_framework import serializers
 
 from economy.common.serializers import StrictIntegerField
@@ -5,9 +6,14 @@ from economy.ledger.serializers import TransactionSerializer
 
 
 class QuantityRequestSerializer(serializers.Serializer):
-    # The type is checked here; the range (1..ECONOMY_MAX_PURCHASE_QUANTITY, 1 for a permanent)
-    # by inventory.services, which knows the product.
-    quantity = StrictIntegerField(required=False, default=1, min_value=1)
+    # 1 for a permanent: inventory.services checks it, knowing the product.
+    quantity = StrictIntegerField(
+        required=False,
+        default=1,
+        min_value=1,
+        max_value=settings.ECONOMY_MAX_PURCHASE_QUANTITY,
+        help_text="Units; 1 for a permanent item (409 quantity_not_allowed otherwise).",
+    )
 
 
 class PurchaseRequestSerializer(QuantityRequestSerializer):

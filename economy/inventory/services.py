@@ -18,6 +18,7 @@ from economy.common.exceptions import (
     NotInInventory,
     NotRefundable,
     ProductUnavailable,
+    QuantityNotAllowed,
 )
 from economy.ledger import services as ledger
 from economy.ledger.models import Kind, Status, Transaction, Wallet
@@ -48,10 +49,8 @@ def _validate_quantity(product: Product, quantity: int) -> None:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= limit:
         raise InvalidInput(quantity=[f"Ensure this value is between 1 and {limit}."])
     if not product.is_consumable and quantity != 1:
-        raise InvalidInput(
-            "A permanent item is bought one at a time.",
-            quantity=["Must be 1 for a permanent item."],
-        )
+        # The body is well formed: the product it is for says no (409, not 400).
+        raise QuantityNotAllowed(product_id=product.pk, quantity=quantity)
 
 
 def purchase_product(

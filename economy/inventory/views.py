@@ -12,7 +12,13 @@ from economy.accounts.models import User
 from economy.accounts.permissions import IsSelfOrStaff, is_trusted
 from economy.accounts.views import existing_user
 from economy.common.idempotency import idempotent
-from economy.common.schema import AUTH_ERRORS, RETRY_AFTER_HEADER, errors, idempotency_key_header
+from economy.common.schema import (
+    AUTH_ERRORS,
+    BODY_ERRORS,
+    RETRY_AFTER_HEADER,
+    errors,
+    idempotency_key_header,
+)
 from economy.common.throttling import FixedWindowThrottle
 
 from . import selectors, services
@@ -25,7 +31,8 @@ from .serializers import (
 )
 
 PURCHASE_REFUSALS = (
-    "insufficient_funds, already_owned, product_unavailable, idempotency_in_progress"
+    "insufficient_funds, already_owned, product_unavailable, quantity_not_allowed, "
+    "idempotency_in_progress"
 )
 USE_REFUSALS = "not_in_inventory, insufficient_quantity, not_consumable, idempotency_in_progress"
 
@@ -74,7 +81,7 @@ class PurchaseView(APIView):
         parameters=[idempotency_key_header(required=False), RETRY_AFTER_HEADER],
         responses={
             201: PurchaseSerializer,
-            **errors(*AUTH_ERRORS, 400, 403, 404, 409, 422, **{"409": PURCHASE_REFUSALS}),
+            **errors(*AUTH_ERRORS, *BODY_ERRORS, 403, 404, 409, 422, **{"409": PURCHASE_REFUSALS}),
         },
     )
     @idempotent(required=False)
@@ -102,7 +109,7 @@ class UseView(APIView):
         parameters=[idempotency_key_header(required=False), RETRY_AFTER_HEADER],
         responses={
             200: UseSerializer,
-            **errors(*AUTH_ERRORS, 400, 404, 409, 422, **{"409": USE_REFUSALS}),
+            **errors(*AUTH_ERRORS, *BODY_ERRORS, 404, 409, 422, **{"409": USE_REFUSALS}),
         },
     )
     @idempotent(required=False)

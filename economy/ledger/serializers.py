@@ -1,9 +1,17 @@
 from typing import Any
 
+from django.conf import settings
 from rest_framework import serializers
 
 from economy.catalog.models import ProductType
-from economy.common.serializers import StrictIntegerField
+from economy.common.pagination import CURSOR_PATTERN
+from economy.common.serializers import (
+    QueryChoiceField,
+    QueryIntegerField,
+    QueryRegexField,
+    StrictIntegerField,
+    TextField,
+)
 
 from . import analytics
 from .models import Kind, Status, SystemWallet
@@ -11,9 +19,14 @@ from .models import Kind, Status, SystemWallet
 CURRENCY_HELP = "A currency's code (GET /currencies); the default currency when absent."
 
 
-class CurrencyCodeField(serializers.SlugField):
+CURRENCY_CODE_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
+
+
+class CurrencyCodeField(serializers.RegexField):
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=32, required=False, help_text=CURRENCY_HELP, **kwargs)
+        super().__init__(
+            CURRENCY_CODE_PATTERN, max_length=32, required=False, help_text=CURRENCY_HELP, **kwargs
+        )
 
 
 class TransactionSerializer(serializers.Serializer):
@@ -71,7 +84,9 @@ class BalanceChangeSerializer(serializers.Serializer):
 class AddFundsRequestSerializer(serializers.Serializer):
     # The type is checked here; the range (1..ECONOMY_MAX_DEPOSIT) by ledger.services, the one
     # place that knows it, for the API and the support commands alike.
-    amount = StrictIntegerField(min_value=1, help_text="Whole units, at most ECONOMY_MAX_DEPOSIT.")
+    amount = StrictIntegerField(
+        min_value=1, max_value=settings.ECONOMY_MAX_DEPOSIT, help_text="Whole units."
+    )
     currency = CurrencyCodeField()
 
 
@@ -83,19 +98,21 @@ class SpendRequestSerializer(AddFundsRequestSerializer):
         help_text='The sink it goes to, "sink:<name>" (created on first use): sink:spend by '
         "default; name them by purpose (sink:entry-fees, sink:crafting) to see them apart.",
     )
-    reason = serializers.CharField(
-        required=False, default="", max_length=500, help_text="Kept in the ledger."
-    )
+    reason = TextField(required=False, default="", max_length=500, help_text="Kept in the ledger.")
 
 
 class TransactionQuerySerializer(serializers.Serializer):
     """Query parameters of GET /users/{id}/transactions."""
 
-    kind = serializers.ChoiceField(choices=Kind.choices, required=False)
-    status = serializers.ChoiceField(choices=Status.choices, required=False)
-    currency = serializers.SlugField(max_length=32, required=False)
-    cursor = serializers.CharField(required=False, help_text="From `next` or `previous`.")
-    page_size = serializers.IntegerField(required=False, default=20, min_value=1, max_value=100)
+    kind = QueryChoiceField(choices=Kind.choices, required=False)
+    status = QueryChoiceField(choices=Status.choices, required=False)
+    currency = QueryRegexField(CURRENCY_CODE_PATTERN, max_length=32, required=False)
+    cursor = QueryRegexField(
+        CURSOR_PATTERN,
+        required=False,
+        help_text="Where the page starts: take it from `next` or `previous`.",
+    )
+    page_size = QueryIntegerField(required=False, default=20, min_value=1, max_value=100)
 
 
 class TransactionPageSerializer(serializers.Serializer):
@@ -107,14 +124,14 @@ class TransactionPageSerializer(serializers.Serializer):
 class PopularProductsQuerySerializer(serializers.Serializer):
     """Query parameters of GET /analytics/popular-products."""
 
-    days = serializers.IntegerField(
+    days = QueryIntegerField(
         required=False,
         default=analytics.DEFAULT_DAYS,
         min_value=1,
         max_value=analytics.MAX_DAYS,
         help_text="The window: completed purchases of the last `days` days (1-90, default 7).",
     )
-    limit = serializers.IntegerField(
+    limit = QueryIntegerField(
         required=False,
         default=analytics.DEFAULT_LIMIT,
         min_value=1,

@@ -1,9 +1,8 @@
 from typing import Any, cast
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,10 +13,12 @@ from economy.accounts.permissions import CanAddFunds, IsSelfOrStaff
 from economy.accounts.views import existing_user
 from economy.catalog import selectors as catalog
 from economy.catalog.models import Currency
+from economy.common.exceptions import CurrencyUnavailable
 from economy.common.idempotency import idempotent
 from economy.common.pagination import Position
 from economy.common.schema import (
     AUTH_ERRORS,
+    BODY_ERRORS,
     RETRY_AFTER_HEADER,
     errors,
     idempotency_key_header,
@@ -37,16 +38,17 @@ from .serializers import (
     TransactionSerializer,
 )
 
-ADD_FUNDS_REFUSALS = "balance_limit_exceeded, idempotency_in_progress"
-SPEND_REFUSALS = "insufficient_funds, idempotency_in_progress"
+ADD_FUNDS_REFUSALS = "balance_limit_exceeded, currency_unavailable, idempotency_in_progress"
+SPEND_REFUSALS = "insufficient_funds, currency_unavailable, idempotency_in_progress"
 
 
 def currency_named(code: str | None) -> Currency:
-    """The active currency of a request's `currency` field, or the default one; 400 else."""
+    """The active currency of a request's `currency` field, or the default one; else 409
+    `currency_unavailable` (the code is well formed: what it names is missing)."""
     try:
         return catalog.get_currency(code)
     except Currency.DoesNotExist:
-        raise ValidationError({"currency": [f"No active currency {code!r}."]}) from None
+        raise CurrencyUnavailable(f"No active currency {code!r}.", currency=code) from None
 
 
 class PerBackendAndPlayerThrottle(FixedWindowThrottle):
@@ -121,7 +123,7 @@ class AddFundsView(APIView):
         parameters=[idempotency_key_header(required=True), RETRY_AFTER_HEADER],
         responses={
             201: BalanceChangeSerializer,
-            **errors(*AUTH_ERRORS, 400, 403, 404, 409, 422, **{"409": ADD_FUNDS_REFUSALS}),
+            **errors(*AUTH_ERRORS, *BODY_ERRORS, 403, 404, 409, 422, **{"409": ADD_FUNDS_REFUSALS}),
         },
     )
     @idempotent(required=True)
@@ -155,7 +157,7 @@ class SpendView(APIView):
         parameters=[idempotency_key_header(required=True), RETRY_AFTER_HEADER],
         responses={
             201: BalanceChangeSerializer,
-            **errors(*AUTH_ERRORS, 400, 403, 404, 409, 422, **{"409": SPEND_REFUSALS}),
+            **errors(*AUTH_ERRORS, *BODY_ERRORS, 403, 404, 409, 422, **{"409": SPEND_REFUSALS}),
         },
     )
     @idempotent(required=True)
@@ -186,10 +188,7 @@ class TransactionListView(APIView):
 
     @extend_schema(
         operation_id="users_transactions",
-        parameters=[
-            TransactionQuerySerializer,
-            OpenApiParameter("cursor", OpenApiTypes.STR, description="From `next`/`previous`."),
-        ],
+        parameters=[TransactionQuerySerializer],
         responses={200: TransactionPageSerializer, **errors(*AUTH_ERRORS, 400, 403, 404)},
     )
     def get(self, request: Request, user_id: int) -> Response:

@@ -52,7 +52,7 @@ def test_415_for_a_body_that_is_not_json_content(player_client, product):
         "quantity=1",
         content_type="application/x-www-form-urlencoded",
     )
-    assert_error(response, 415, "validation_error")
+    assert_error(response, 415, "unsupported_media_type")
 
 
 def test_409_insufficient_funds_names_the_currency_and_the_shortfall(
@@ -85,7 +85,7 @@ def test_409_balance_limit_exceeded_names_the_currency_and_its_maximum(backend_c
     assert error["details"] == {"currency": "gems", "balance": 10, "maximum": 100}
 
 
-def test_400_for_an_unknown_currency_names_the_field(backend_client, player):
+def test_409_for_a_well_formed_but_unknown_currency_names_it(backend_client, player):
     error = assert_error(
         backend_client.post(
             f"/api/v1/users/{player.pk}/add-funds",
@@ -93,7 +93,7 @@ def test_400_for_an_unknown_currency_names_the_field(backend_client, player):
             format="json",
             HTTP_IDEMPOTENCY_KEY="doubloons",
         ),
-        400,
-        "validation_error",
+        409,
+        "currency_unavailable",
     )
-    assert list(error["details"]) == ["currency"]
+    assert error["details"] == {"currency": "doubloons"}

@@ -64,10 +64,10 @@ def test_second_purchase_of_permanent_is_409_already_owned(player, player_client
     assert_ledger_consistent()
 
 
-def test_permanent_bought_several_at_once_is_400(player, player_client, permanent):
+def test_permanent_bought_several_at_once_is_409(player, player_client, permanent):
     response = purchase(player_client, permanent, quantity=2)
-    assert response.status_code == 400
-    assert "quantity" in response.json()["error"]["details"]
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "quantity_not_allowed"
     assert not Transaction.objects.filter(kind=Kind.PURCHASE).exists()
 
 

@@ -80,7 +80,7 @@ def test_players_may_not_spend_even_their_own_money(player, player_client):
         {"sink": "store"},
         {"sink": "sink:UPPER"},
         {"reason": "x" * 501},
-        {"currency": "nope"},
+        {"currency": "Nope"},
     ],
 )
 def test_bad_input_is_400_and_changes_nothing(backend_client, player, body):

@@ -115,17 +115,20 @@ def test_a_credit_above_the_maximum_is_409_and_changes_nothing(backend_client, g
     assert_ledger_consistent()
 
 
-def test_an_unknown_or_inactive_currency_is_a_400(backend_client, player):
+@pytest.mark.parametrize(
+    ("code", "status"), [("nope", 409), ("old", 409), ("Coins", 400), ("", 400)]
+)
+def test_an_unknown_or_inactive_currency_is_refused(backend_client, player, code, status):
+    """Well formed, what it names is missing (409 currency_unavailable); malformed (400)."""
     CurrencyFactory(code="old", is_active=False)
-    for code in ("nope", "old", "Coins"):
-        response = backend_client.post(
-            f"/api/v1/users/{player.pk}/add-funds",
-            {"amount": 5, "currency": code},
-            format="json",
-            HTTP_IDEMPOTENCY_KEY=f"k-{code}",
-        )
-        assert response.status_code == 400, (code, response.content)
-        assert "currency" in response.json()["error"]["details"]
+    response = backend_client.post(
+        f"/api/v1/users/{player.pk}/add-funds",
+        {"amount": 5, "currency": code},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=f"k-{code}",
+    )
+    assert response.status_code == status, (code, response.content)
+    assert "currency" in response.json()["error"]["details"]
     assert balance_of(player) == 1000
 
 

@@ -224,9 +224,9 @@ class LedgerMachine(RuleBasedStateMachine):
             format="json",
             HTTP_IDEMPOTENCY_KEY=self._key(False, 0),
         )
-        assert response.status_code == 400, response.content
-        assert response.json()["error"]["code"] == "validation_error"
-        assert "currency" in response.json()["error"]["details"]
+        assert response.status_code == 409, response.content
+        assert response.json()["error"]["code"] == "currency_unavailable"
+        assert response.json()["error"]["details"] == {"currency": "doubloons"}
 
     @rule(
         player=st.integers(0, 1),
@@ -255,8 +255,11 @@ class LedgerMachine(RuleBasedStateMachine):
         if scope and self._replay_or_none(scope, (product.pk, quantity), response):
             return
         if not product.is_consumable and quantity != 1:
-            # Invalid: refused before anything is written, and never stored under the key.
-            assert response.status_code == 400, response.content
+            # Refused before anything is written (no failed row), stored under the key (a 409).
+            assert response.status_code == 409, response.content
+            assert response.json()["error"]["code"] == "quantity_not_allowed"
+            if scope:
+                self.stored[scope] = ((product.pk, quantity), 409, response.content)
             return
         cost = product.price * quantity
         held = self.held[user_id, product.pk]

@@ -9,6 +9,7 @@ process, on a `transaction=True` database, so every request commits as in produc
 import collections
 import logging
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -23,8 +24,13 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.errors import FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    missing_required_header,
+    negative_data_rejection,
+    positive_data_acceptance,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 
 from tests.factories import (
@@ -42,6 +48,11 @@ CHECKS = (
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    response_headers_conformance,
+    positive_data_acceptance,
+    negative_data_rejection,
+    missing_required_header,
+    unsupported_method,
 )
 MAX_EXAMPLES = 25
 # Kept small so a failure report stays readable; the summary counts them all.
@@ -163,6 +174,14 @@ def _run_cases(strategy, *, row, summary, headers):
     )
     @given(case=strategy)
     def run(case):
+        if (
+            case.headers
+            and "Idempotency-Key" in case.headers
+            and case.meta.generation.mode.is_positive
+        ):
+            # A client sends a fresh key per request; a generated one may repeat an earlier
+            # case's, which is then 422 idempotency_key_reused, as the header's rule says.
+            case.headers["Idempotency-Key"] = uuid.uuid4().hex
         summary.record(row, case, case.call(headers=headers))
 
     try:

@@ -3,6 +3,7 @@ database changes (row counts, balances, holdings compared before and after)."""
 
 import base64
 import json
+import re
 
 import pytest
 
@@ -15,18 +16,17 @@ HUGE = 2**70
 BEYOND_BIGINT = "99999999999999999999999"
 
 
-def _cursor(text):
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
-# Well-formed base64 of positions the API never writes.
+# Strings outside the cursor's stated shape ("o.<microseconds>.<id>"): the old base64
+# positions included.
 FORGED_CURSORS = [
-    _cursor('{"id": "1; DROP"}'),
-    _cursor("o|2026-01-01T00:00:00+00:00|-5"),
-    _cursor("o|2026-01-01T00:00:00|5"),  # naive
-    _cursor("x|2026-01-01T00:00:00+00:00|5"),
-    _cursor("o|99999-01-01T00:00:00+00:00|5"),
-    _cursor("o|2026-01-01T00:00:00+00:00|5|extra"),
+    base64.urlsafe_b64encode(b"o|2026-01-01T00:00:00+00:00|5").decode().rstrip("="),
+    "o.-5.5",
+    "o.1.-5",
+    "x.1.5",
+    "o.123456789012345678.5",  # 18 digits of microseconds: beyond the schema's 17
+    "o.1.5.extra",
+    "o.%D9%A7.5",  # an Arabic-Indic digit
+    "o..5",
 ]
 
 
@@ -76,7 +76,7 @@ def test_a_body_in_another_media_type_is_415(player_client, product, unchanged):
         b"<quantity>1</quantity>",
         content_type="application/xml",
     )
-    assert_error(response, 415, "validation_error")
+    assert_error(response, 415, "unsupported_media_type")
 
 
 WRONG_QUANTITIES = [
@@ -144,8 +144,8 @@ WRONG_CURRENCIES = [
 
 @pytest.mark.parametrize("currency", WRONG_CURRENCIES, ids=repr)
 @pytest.mark.parametrize("route", MONEY_ROUTES)
-def test_an_unknown_inactive_or_malformed_currency_is_400(
-    route, currency, player, backend_client, unchanged
+def test_a_malformed_currency_is_400_an_unknown_or_inactive_one_409(
+    route, currency, player, backend_client
 ):
     from tests.factories import CurrencyFactory
 
@@ -157,8 +157,15 @@ def test_an_unknown_inactive_or_malformed_currency_is_400(
         {"amount": 5, "currency": currency},
         HTTP_IDEMPOTENCY_KEY=f"bad-currency-{currency!r}",
     )
-    error = assert_error(response, 400, "validation_error")
-    assert "currency" in error["details"]
+    well_formed = isinstance(currency, str) and re.match(r"^[a-z][a-z0-9_-]{0,31}$", currency)
+    if well_formed:  # the schema's rule holds: what it names is missing
+        error = assert_error(response, 409, "currency_unavailable")
+        assert error["details"] == {"currency": currency}
+        # Nothing moved; the refusal is stored under its key, as every 409 is.
+        before["idempotency_keys"] += 1
+    else:
+        error = assert_error(response, 400, "validation_error")
+        assert "currency" in error["details"]
     assert snapshot() == before
 
 
@@ -198,11 +205,11 @@ def test_a_wrong_user_id_in_a_purchase_is_refused(user_id, staff_client, product
     assert_error(response, status, "not_found" if status == 404 else "validation_error")
 
 
-def test_a_permanent_bought_several_at_a_time_is_400(player_client, permanent, unchanged):
+def test_a_permanent_bought_several_at_a_time_is_409(player_client, permanent, unchanged):
     response = post_json(
         player_client, f"/api/v1/products/{permanent.pk}/purchase", {"quantity": 2}
     )
-    assert_error(response, 400, "validation_error")
+    assert_error(response, 409, "quantity_not_allowed")
 
 
 def test_a_deeply_nested_body_is_400_not_a_crash(player_client, product, unchanged):
@@ -238,7 +245,7 @@ def test_an_invalid_idempotency_key_is_400(
 
 
 def test_a_key_of_255_printable_characters_is_accepted(player, player_client, product):
-    key = "".join(chr(32 + i % 95) for i in range(255))
+    key = "".join(chr(33 + i % 94) for i in range(255))  # printable, no space at the ends
     response = post_json(
         player_client, f"/api/v1/products/{product.pk}/purchase", {}, HTTP_IDEMPOTENCY_KEY=key
     )
@@ -286,9 +293,12 @@ def test_an_unknown_malformed_or_huge_user_id_is_a_clean_404(
 
 BAD_QUERIES = [
     ("/api/v1/products", "type=weapon", 400),
-    ("/api/v1/products", f"page={BEYOND_BIGINT}", 404),
-    ("/api/v1/products", "page=abc", 404),
-    ("/api/v1/products", "page=-1", 404),
+    ("/api/v1/products", f"page={BEYOND_BIGINT}", 400),
+    ("/api/v1/products", "page=abc", 400),
+    ("/api/v1/products", "page=-1", 400),
+    ("/api/v1/products", "page=0", 400),
+    ("/api/v1/products", "page=9999", 404),  # well formed, past the last page
+    ("/api/v1/products", "type=", 400),
     ("/api/v1/users/{me}/transactions", "kind=gift", 400),
     ("/api/v1/users/{me}/transactions", "status=%00", 400),
     ("/api/v1/users/{me}/transactions", "cursor=not-a-cursor", 400),
@@ -313,16 +323,16 @@ def test_a_bad_query_parameter_is_a_clean_4xx(path, query, status, player, playe
 
 
 def test_a_cursor_beyond_every_row_is_an_empty_page_not_a_500(player, player_client):
-    cursor = _cursor("o|1970-01-01T00:00:00+00:00|" + BEYOND_BIGINT)
+    cursor = "o.1." + "9" * 18
     response = player_client.get(f"/api/v1/users/{player.pk}/transactions?cursor={cursor}")
     assert response.status_code == 200, response.content
     assert response.json()["results"] == []
 
 
-@pytest.mark.parametrize("page_size", ["0", "-1", BEYOND_BIGINT, "abc"])
-def test_an_odd_page_size_falls_back_to_the_default(page_size, player, player_client):
+@pytest.mark.parametrize("page_size", ["0", "-1", "101", BEYOND_BIGINT, "abc", "", "7.0"])
+def test_a_page_size_outside_the_schema_bounds_is_400(page_size, player, player_client):
     response = player_client.get(f"/api/v1/products?page_size={page_size}")
-    assert response.status_code == 200, response.content
+    assert set(assert_error(response, 400, "validation_error")["details"]) == {"page_size"}
 
 
 # --- login ----------------------------------------------------------------------------------
