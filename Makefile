@@ -59,9 +59,10 @@ format: $(STAMP)
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov
 
-## make bench: the service under load, ratios against baselines measured in the same run.
-# On a scratch database (economy_bench) and Redis DB 13. `make bench BENCH_DURATION=5s` for a
-# quick look; the other knobs (BENCH_MODELS, BENCH_PROFILE=1, BENCH_ROWS...) are in bench/run.py.
+## make bench: the working tree under load; with BENCH_BASELINE=<revision>, beside that revision.
+# Each side on its own scratch database and Redis DB; baseline and current interleaved, ratios
+# printed. `make bench BENCH_DURATION=5s BENCH_ROWS=0` for a quick look; the other knobs
+# (BENCH_ROUNDS, BENCH_SCENARIOS...) are in bench/run.py's docstring.
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements/bench.txt
-	BENCH_DURATION=$(or $(BENCH_DURATION),30s) timeout 3600 $(BIN)/python bench/run.py
+	timeout 7200 $(BIN)/python bench/run.py

@@ -3,18 +3,22 @@
     DATABASE_URL=postgres://... .venv/bin/python bench/synthetic.py --count 1000000
 
 PostgreSQL only: the rows are made by the database itself (INSERT ... SELECT generate_series),
-about a million a minute or faster, never through Python objects.
+never through Python objects, and the ledger's trigger applies each of them to its wallet, as
+it does for the service's own rows. Everything is in the default currency, for players and
+products of its own:
 
-The ledger invariant holds for every generated user, as it does for real ones:
-- purchases (completed and ~10% failed `insufficient_funds`) of the generated products, at
-  their current price (amount = quantity * unit_price), spread over the last `days` days with
-  a skewed product choice, so that a few products are clearly popular;
-- one completed `deposit` per generated user, dated just before its first purchase, of what
-  its completed purchases cost plus a random remainder of 1-1000;
-- the user's balance set to its ledger sum (that remainder), in the same transaction.
+- one wallet per generated player, opened empty, as every wallet is;
+- purchases of the generated products, player -> sink:store (completed, and ~10% failed
+  `insufficient_funds` that move nothing), at their price (amount = quantity * unit_price),
+  spread over the last `days` days with a skewed product choice, so that a few products are
+  clearly popular;
+- one completed deposit per player, faucet:deposits -> the player, dated just before its first
+  purchase, of what its completed purchases cost plus a remainder of 1-1000. It is written
+  before them, so no wallet ever has to go below 0.
 
-Generated purchases are ledger rows only: the generated users' inventories stay empty. This
-is data to measure queries with, not to play with.
+So `manage.py reconcile_ledger` stays clean: each wallet holds its remainder, which its ledger
+rows explain. Generated purchases are ledger rows only: the players' inventories stay empty.
+This is data to measure queries with, not to play with.
 """
 
 import argparse
@@ -35,7 +39,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
-from economy.catalog.models import Product, ProductType
+from economy.catalog.models import Currency, Product, ProductType
+from economy.ledger.models import SystemWallet, Wallet
 
 User = get_user_model()
 
@@ -44,16 +49,13 @@ class InvalidInput(ValueError):
     pass
 
 
-PURCHASES_SQL = """
-    INSERT INTO ledger_transaction
-        (user_id, product_id, kind, amount, quantity, unit_price, status, failure_reason,
-         reason, idempotency_key, created_at)
-    SELECT r.user_id, p.id, 'purchase', p.price * r.qty, r.qty, p.price,
-           CASE WHEN r.failed THEN 'failed' ELSE 'completed' END,
-           CASE WHEN r.failed THEN 'insufficient_funds' ELSE '' END,
-           '', '', r.at
+# What is to be bought, drawn once, before any row is written: the deposits are computed from it.
+DRAW_SQL = """
+    CREATE TEMPORARY TABLE synthetic_purchase ON COMMIT DROP AS
+    SELECT r.user_id, r.wallet_id, p.id AS product_id, r.qty, p.price, r.failed, r.at
     FROM (
         SELECT (%(users)s::bigint[])[1 + (g %% %(user_count)s)] AS user_id,
+               (%(wallets)s::bigint[])[1 + (g %% %(user_count)s)] AS wallet_id,
                -- squaring a uniform draw favours the first products: a clear top 5
                (%(products)s::bigint[])[
                    1 + floor(%(product_count)s * power(random(), 2))::int
@@ -68,32 +70,32 @@ PURCHASES_SQL = """
 
 DEPOSITS_SQL = """
     INSERT INTO ledger_transaction
-        (user_id, product_id, kind, amount, quantity, unit_price, status, failure_reason,
-         reason, idempotency_key, created_at)
-    SELECT u.id, NULL, 'deposit', coalesce(s.spent, 0) + 1 + floor(random() * 1000)::bigint,
-           NULL, NULL, 'completed', '', '', '',
-           coalesce(s.first_at, now()) - interval '1 minute'
-    FROM unnest(%(users)s::bigint[]) AS u(id)
-    LEFT JOIN (
-        SELECT user_id,
-               sum(amount) FILTER (WHERE status = 'completed') AS spent,
-               min(created_at) AS first_at
-        FROM ledger_transaction
-        WHERE user_id = ANY(%(users)s::bigint[])
-        GROUP BY user_id
-    ) AS s ON s.user_id = u.id
+        (currency_id, debit_wallet_id, credit_wallet_id, amount, kind, status, user_id,
+         failure_reason, reason, idempotency_key, created_at)
+    SELECT %(currency)s, %(faucet)s, s.wallet_id,
+           s.spent + 1 + floor(random() * 1000)::bigint, 'deposit', 'completed', s.user_id,
+           '', 'Synthetic data (bench/synthetic.py)', '', s.first_at - interval '1 minute'
+    FROM (
+        SELECT user_id, wallet_id,
+               coalesce(sum(qty * price) FILTER (WHERE NOT failed), 0) AS spent,
+               min(at) AS first_at
+        FROM synthetic_purchase
+        GROUP BY user_id, wallet_id
+    ) AS s
 """
 
-BALANCES_SQL = """
-    UPDATE accounts_user AS u SET balance = t.total
-    FROM (
-        SELECT user_id,
-               sum(CASE WHEN kind = 'purchase' THEN -amount ELSE amount END) AS total
-        FROM ledger_transaction
-        WHERE status = 'completed' AND user_id = ANY(%(users)s::bigint[])
-        GROUP BY user_id
-    ) AS t
-    WHERE u.id = t.user_id
+PURCHASES_SQL = """
+    INSERT INTO ledger_transaction
+        (currency_id, debit_wallet_id, credit_wallet_id, amount, kind, status, user_id,
+         product_id, quantity, unit_price, failure_reason, reason, idempotency_key, created_at)
+    SELECT %(currency)s, wallet_id, %(store)s, qty * price, 'purchase',
+           CASE WHEN failed THEN 'failed' ELSE 'completed' END, user_id,
+           product_id, qty, price,
+           CASE WHEN failed THEN 'insufficient_funds' ELSE '' END, '', '', at
+    FROM synthetic_purchase
+    -- a player's rows one after another, in time order: the trigger updates its wallet row
+    -- once per completed purchase, in half the time when the updates follow each other
+    ORDER BY wallet_id, at
 """
 
 
@@ -106,10 +108,10 @@ class Generated(NamedTuple):
 
 
 def generate_transactions(*, count, users=None, products=50, days=90, failed_ratio=0.1):
-    """Add `count` ledger rows (purchases and one deposit per new user) for new users and
-    products, keeping balance == ledger for each of them. All or nothing: one transaction.
-    Then VACUUM ANALYZE the ledger, so plans see fresh statistics and index-only scans work.
-    """
+    """Add `count` ledger rows (purchases, and one deposit per new player before them) for new
+    players and products, each wallet holding what its rows say. All or nothing: one
+    transaction. Then VACUUM ANALYZE the ledger, so plans see fresh statistics and index-only
+    scans work."""
     if connection.vendor != "postgresql":
         raise InvalidInput("bench/synthetic.py needs PostgreSQL (set DATABASE_URL).")
     if count < 2:
@@ -118,52 +120,73 @@ def generate_transactions(*, count, users=None, products=50, days=90, failed_rat
         raise InvalidInput("days must be 1-3650, products >= 1, failed ratio in [0, 1).")
     user_count = max(1, min(users or count // 100, count // 2))
     tag = secrets.token_hex(3)
-    password = make_password(None)
+    currency = Currency.objects.get(is_default=True)
 
     with transaction.atomic():
-        new_products = Product.objects.bulk_create(
-            Product(
-                name=f"Generated {tag} #{i + 1}",
-                description="Synthetic data (bench/synthetic.py).",
-                price=10 + (i * 37) % 490,
-                type=ProductType.CONSUMABLE,
-            )
-            for i in range(products)
-        )
+        new_products = _create_products(tag, products, currency)
         new_users = User.objects.bulk_create(
-            (User(username=f"gen-{tag}-{i + 1}", password=password) for i in range(user_count)),
+            (
+                User(username=f"gen-{tag}-{i + 1}", password=make_password(None))
+                for i in range(user_count)
+            ),
             batch_size=5000,
+        )
+        wallets = Wallet.objects.bulk_create(
+            (Wallet(owner=user, currency=currency) for user in new_users), batch_size=5000
         )
         params = {
             "users": [user.pk for user in new_users],
+            "wallets": [wallet.pk for wallet in wallets],
             "user_count": user_count,
             "products": [product.pk for product in new_products],
             "product_count": products,
             "failed_ratio": failed_ratio,
             "days": days,
             "rows": count - user_count,
+            "currency": currency.pk,
+            "faucet": _system_wallet(SystemWallet.DEPOSITS, currency),
+            "store": _system_wallet(SystemWallet.STORE, currency),
         }
         with connection.cursor() as cursor:
-            cursor.execute(PURCHASES_SQL, params)
-            purchases = cursor.rowcount
+            cursor.execute(DRAW_SQL, params)
             cursor.execute(DEPOSITS_SQL, params)
             deposits = cursor.rowcount
-            cursor.execute(BALANCES_SQL, params)
+            cursor.execute(PURCHASES_SQL, params)
+            purchases = cursor.rowcount
 
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE ledger_transaction")
+        cursor.execute("VACUUM ANALYZE ledger_wallet")
     return Generated(tag, user_count, products, purchases, deposits)
+
+
+def _create_products(tag, count, currency):
+    return Product.objects.bulk_create(
+        Product(
+            name=f"Generated {tag} #{i + 1}",
+            description="Synthetic data (bench/synthetic.py).",
+            price=10 + (i * 37) % 490,
+            price_currency=currency,
+            type=ProductType.CONSUMABLE,
+        )
+        for i in range(count)
+    )
+
+
+def _system_wallet(name, currency):
+    wallet, _ = Wallet.objects.get_or_create(owner=None, name=name, currency=currency)
+    return wallet.pk
 
 
 def main():
     parser = argparse.ArgumentParser(
-        description="Add COUNT synthetic ledger rows on PostgreSQL in one INSERT ... SELECT "
-        "generate_series, for EXPLAIN and benchmarks. It creates its own users (COUNT/100 by "
-        "default) and consumable products, never touching existing ones; the ledger invariant "
-        "holds for each of them. Inventories are not filled."
+        description="Add COUNT synthetic ledger rows on PostgreSQL with INSERT ... SELECT "
+        "generate_series, for EXPLAIN and benchmarks. It creates its own players (COUNT/100 by "
+        "default), their wallets and consumable products, never touching existing ones; each "
+        "wallet holds what its ledger rows say. Inventories are not filled."
     )
     parser.add_argument("--count", type=int, required=True, help="rows to add")
-    parser.add_argument("--users", type=int, help="users to create (default COUNT/100)")
+    parser.add_argument("--users", type=int, help="players to create (default COUNT/100)")
     parser.add_argument("--products", type=int, default=50, help="products to create")
     parser.add_argument("--days", type=int, default=90, help="spread rows over N days")
     parser.add_argument("--failed-ratio", type=float, default=0.1, help="share of failed rows")
@@ -180,7 +203,7 @@ def main():
         sys.exit(str(exc))
     print(
         f"Added {result.purchases + result.deposits} ledger rows ({result.purchases} purchases, "
-        f"{result.deposits} deposits) for {result.users} new users (gen-{result.tag}-*) and "
+        f"{result.deposits} deposits) for {result.users} new players (gen-{result.tag}-*) and "
         f"{result.products} new products (Generated {result.tag})."
     )
 

@@ -1,19 +1,27 @@
--- GET a path with no credentials; args: path (default /api/v1/health, the ceiling of the
--- stack: gunicorn + Django + DRF with no DB or cache).
+-- GET a path: with no credentials, or as a random player when a tokens file is given.
+-- args: path [tokens_file]
 package.path = "bench/lua/?.lua;" .. package.path
 local report = require("report")
 
 setup = report.setup
 done = report.done
 
-local path
+local path, users
 
 init = function(args)
-   path = args[1] or "/api/v1/health"
+   path = args[1]
+   if args[2] then
+      users = report.read_tokens(args[2])
+   end
+   math.randomseed(os.time() + thread_id)
 end
 
 request = function()
-   return wrk.format("GET", path)
+   if not users then
+      return wrk.format("GET", path)
+   end
+   local user = users[math.random(#users)]
+   return wrk.format("GET", path, { ["Authorization"] = "Token " .. user.token })
 end
 
 response = function(status, headers, body)

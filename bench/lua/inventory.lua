@@ -1,6 +1,5 @@
 -- GET /api/v1/users/{id}/inventory as a random player reading its own inventory.
--- Whether it hits the cache depends on the server (bench/run.py warms it, or starts a server
--- with ECONOMY_INVENTORY_CACHE_TTL=0 for the miss scenario).
+-- bench/run.py warms every player's entry first, so that every read hits the cache.
 -- args: tokens_file
 package.path = "bench/lua/?.lua;" .. package.path
 local report = require("report")

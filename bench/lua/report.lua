@@ -46,7 +46,7 @@ function M.done(summary, latency, requests)
       e.connect, e.read, e.write, e.timeout))
 end
 
--- "user_id token" lines written by bench/bootstrap.py seed.
+-- "user_id token" lines written by bench/bootstrap.py seed (any revision's).
 function M.read_tokens(path)
    local users = {}
    for line in io.lines(path) do
