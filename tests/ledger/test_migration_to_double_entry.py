@@ -5,9 +5,11 @@ refused purchases, a refund. This revision then migrates it, and the books recon
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -65,9 +67,38 @@ def previous_revision(tmp_path):
     worktree = tmp_path / "previous"
     assert git("worktree", "add", "--detach", str(worktree), f"{added}^").returncode == 0
     try:
+        install_what_this_venv_lacks(worktree, worktree / ".packages")
         yield worktree
     finally:
         git("worktree", "remove", "--force", str(worktree))
+
+
+PIN = re.compile(r"^([A-Za-z0-9_.\-]+)(?:\[[^]]*\])?==([^\s;#]+)")
+
+
+def install_what_this_venv_lacks(checkout: Path, target: Path) -> None:
+    """The previous revision runs on this venv plus, in `target`, the runtime pins it declares
+    that this venv lacks or holds at another version (a dependency since removed)."""
+    wanted = []
+    for line in (checkout / "requirements" / "base.txt").read_text().splitlines():
+        pin = PIN.match(line.strip())
+        if pin is None:
+            continue
+        name, version = pin.groups()
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            installed = None
+        if installed != version:
+            wanted.append(f"{name}=={version}")
+    target.mkdir()
+    if wanted:
+        result = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+             "--target", str(target), *wanted],
+            capture_output=True, text=True, timeout=600, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
 
 
 def manage(checkout: Path, database_url: str, *args: str) -> str:
@@ -77,6 +108,8 @@ def manage(checkout: Path, database_url: str, *args: str) -> str:
         if not key.startswith(("DJANGO_", "PYTEST_", "REDIS_URL", "CACHE_KEY_PREFIX"))
     }
     env.update(DJANGO_SETTINGS_MODULE="config.settings.local", DATABASE_URL=database_url)
+    if (checkout / ".packages").is_dir():
+        env["PYTHONPATH"] = str(checkout / ".packages")
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=checkout,

@@ -31,6 +31,7 @@ pytestmark = pytest.mark.slow
 SETUP = """
 from django.core.management import call_command
 call_command("migrate", verbosity=0, interactive=False)
+call_command("collectstatic", verbosity=0, interactive=False)
 from economy.accounts.models import User
 from economy.catalog.models import Currency, Product
 from economy.ledger.services import adjust_balance
@@ -70,8 +71,9 @@ def kept_connections(request):
 
 
 @pytest.fixture
-def server_env(scratch_database, kept_connections):
+def server_env(scratch_database, kept_connections, tmp_path):
     return production_env(
+        STATIC_ROOT=str(tmp_path / "static"),
         SECURE_SSL_REDIRECT="false",
         DATABASE_URL=scratch_database,
         REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
