@@ -3,6 +3,8 @@ import redis
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from economy.ledger.services import system_wallets
+
 from .factories import ProductFactory, StaffFactory, UserFactory, default_currency
 from .support.api import client_for, grant
 
@@ -30,6 +32,9 @@ def _default_currency(request):
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
+    # Every test starts from an empty cache, and from no remembered system wallet: the rows of
+    # the previous test were rolled back or flushed.
+    system_wallets.clear()
     clear_cache()
     yield
     clear_cache()

@@ -1,6 +1,7 @@
 """Serializer fields that take only what the OpenAPI schema says they take, so that a client
 generated from the schema is refused only by rules the schema states."""
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -59,3 +60,16 @@ class TextField(serializers.CharField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.validators.append(RegexValidator(TEXT_PATTERN, "Null characters are not allowed."))
+
+
+@functools.cache
+def _output_serializer(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
+    return serializer_class()
+
+
+def represent(serializer_class: type[serializers.Serializer], instance: Any) -> Any:
+    """What `serializer_class(instance).data` gives, from one instance of the class per process:
+    DRF deep-copies every field of a serializer (nested ones included) for each instance it
+    builds, which cost a money request more than its SQL (docs/performance.md), and an output
+    serializer keeps no state between two representations."""
+    return _output_serializer(serializer_class).to_representation(instance)

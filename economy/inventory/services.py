@@ -23,7 +23,7 @@ from economy.common.exceptions import (
 from economy.ledger import services as ledger
 from economy.ledger.models import Kind, Status, Transaction, Wallet
 
-from . import cache, locks
+from . import cache, locks, statements
 from .models import InventoryItem
 
 
@@ -76,14 +76,12 @@ def purchase_product(
     # once the block is left (with its `failed` row), so the caller's transaction stays usable.
     with transaction.atomic(savepoint=False):
         wallet = ledger.lock_wallet(user_id=user_id, currency=product.price_currency)
-        item = locks.inventory_item_for_update(user_id=user_id, product_id=product.pk)
-        held = item.quantity if item else 0
-        if not product.is_consumable and held > 0:
+        if not product.is_consumable and _owns(user_id=user_id, product=product):
             refusal = AlreadyOwned(product_id=product.pk)
         else:
             refusal = ledger.shortfall(wallet, product.price * quantity)
         if refusal is None:
-            held = _add_units(item, user_id=user_id, product=product, quantity=quantity)
+            held = statements.add_units(user_id=user_id, product_id=product.pk, quantity=quantity)
             purchase = ledger.pay_for_purchase(
                 wallet=wallet, product=product, quantity=quantity, idempotency_key=idempotency_key
             )
@@ -100,15 +98,10 @@ def purchase_product(
     return PurchaseResult(purchase, held, wallet)
 
 
-def _add_units(item: InventoryItem | None, *, user_id: int, product: Product, quantity: int) -> int:
-    """Add units to the player's locked row, or create it; the units now held."""
-    if item is None:
-        InventoryItem.objects.create(user_id=user_id, product=product, quantity=quantity)
-        return quantity
-    InventoryItem.objects.filter(pk=item.pk).update(
-        quantity=F("quantity") + quantity, updated_at=timezone.now()
-    )
-    return item.quantity + quantity
+def _owns(*, user_id: int, product: Product) -> bool:
+    """Whether the player holds the permanent product; its row, if any, locked from then on."""
+    item = locks.inventory_item_for_update(user_id=user_id, product_id=product.pk)
+    return item is not None and item.quantity > 0
 
 
 def use_product(*, user_id: int, product_id: int, quantity: int = 1) -> int:
@@ -151,7 +144,7 @@ def refund_purchase(
     purchase records it. The UNIQUE constraint on refunds per purchase backs the check made
     under the wallet lock.
 
-    Raises Transaction.DoesNotExist, InvalidInput, NotRefundable.
+    Raises Transaction.DoesNotExist, InvalidInput, NotRefundable, BalanceLimitExceeded.
     """
     reason = (reason or "").strip()
     if not reason:
@@ -162,8 +155,9 @@ def refund_purchase(
             "Only a completed purchase can be refunded.", transaction_id=purchase.pk
         )
     assert purchase.product_id is not None and purchase.quantity is not None  # a purchase's
-    refusal: NotRefundable | None = None
-    with transaction.atomic():
+    assert purchase.unit_price is not None  # (txn_purchase_priced)
+    refusal: DomainError | None = None
+    with transaction.atomic(savepoint=False):
         wallet = ledger.lock_wallet(user_id=purchase.user_id, currency=purchase.currency)
         item = locks.inventory_item_for_update(
             user_id=purchase.user_id, product_id=purchase.product_id
@@ -179,6 +173,8 @@ def refund_purchase(
                 transaction_id=purchase.pk,
             )
         else:
+            refusal = ledger.overflow(wallet, units * purchase.unit_price)
+        if refusal is None and item is not None:
             InventoryItem.objects.filter(pk=item.pk).update(
                 quantity=F("quantity") - units, updated_at=timezone.now()
             )

@@ -19,6 +19,7 @@ from economy.common.schema import (
     errors,
     idempotency_key_header,
 )
+from economy.common.serializers import represent
 from economy.common.throttling import FixedWindowThrottle
 
 from . import selectors, services
@@ -94,7 +95,7 @@ class PurchaseView(APIView):
             quantity=body.validated_data["quantity"],
             idempotency_key=request.headers.get("Idempotency-Key", ""),
         )
-        return Response(PurchaseSerializer(result).data, status=status.HTTP_201_CREATED)
+        return Response(represent(PurchaseSerializer, result), status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["inventory"])

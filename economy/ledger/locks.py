@@ -10,8 +10,7 @@ System wallets are never locked: their balances are derived from the ledger.
 
 from collections.abc import Iterable
 
-from django.db.models import Q
-
+from . import statements
 from .models import Wallet
 
 
@@ -19,12 +18,7 @@ def player_wallets_for_update(pairs: Iterable[tuple[int, int]]) -> list[Wallet]:
     """The existing player wallets of these (owner id, currency id) pairs, locked until the
     transaction ends, in id order. FOR NO KEY UPDATE: the foreign keys of ledger rows written
     meanwhile (which take KEY SHARE on the wallets they name) never wait on it."""
-    match = Q()
-    for owner_id, currency_id in pairs:
-        match |= Q(owner_id=owner_id, currency_id=currency_id)
-    return list(
-        Wallet.objects.filter(match).order_by("pk").select_for_update(no_key=True, of=("self",))
-    )
+    return statements.lock_player_wallets(list(pairs))
 
 
 def wallet_for_update(wallet_id: int) -> Wallet:

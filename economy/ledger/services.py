@@ -4,7 +4,9 @@ One primitive, `post`, writes a ledger row from a debit wallet to a credit walle
 applies it to the player wallets it names in the same statement and refuses anything else
 (migrations/sql/0006_invariants.*.sql). Every operation below composes it: it opens the
 transaction, locks the player wallets (`lock_wallets`, the global order of ledger/locks.py),
-checks the rules, and posts.
+checks the rules, and posts. No service raises a refusal inside its transaction block: it
+decides there and raises once the block is left, so that the block needs no savepoint and a
+caller's transaction (the Idempotency-Key's) stays usable to record the refusal.
 """
 
 from collections.abc import Iterable
@@ -15,7 +17,12 @@ from django.db import transaction
 
 from economy.accounts.models import User
 from economy.catalog.models import Currency, Product
-from economy.common.exceptions import BalanceLimitExceeded, InsufficientFunds, InvalidInput
+from economy.common.exceptions import (
+    BalanceLimitExceeded,
+    DomainError,
+    InsufficientFunds,
+    InvalidInput,
+)
 
 from . import locks
 from .models import Kind, Status, SystemWallet, Transaction, Wallet
@@ -46,10 +53,38 @@ def _reason(reason: str | None) -> str:
     return reason
 
 
+class _SystemWalletIds:
+    """The ids of system wallets, kept per process once committed: a system wallet is never
+    deleted nor renamed, and every movement of currency names one, so this saves a query on
+    every purchase (as Django's ContentType cache does for content types). An id is kept only
+    once the row that holds it is committed, so a rolled-back creation is never remembered."""
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[str, int], int] = {}
+
+    def get(self, name: str, currency: Currency) -> Wallet:
+        key = (name, currency.pk)
+        wallet_id = self._ids.get(key)
+        if wallet_id is None:
+            wallet, created = Wallet.objects.get_or_create(owner=None, name=name, currency=currency)
+            wallet_id = wallet.pk
+            if created:
+                transaction.on_commit(lambda: self._ids.setdefault(key, wallet_id))
+            else:
+                self._ids[key] = wallet_id
+        return Wallet(pk=wallet_id, owner=None, name=name, currency=currency)
+
+    def clear(self) -> None:
+        """Forget every id: for a database emptied under a running process (tests)."""
+        self._ids.clear()
+
+
+system_wallets = _SystemWalletIds()
+
+
 def system_wallet(name: str, currency: Currency) -> Wallet:
     """The named system wallet of `currency` ("sink:store"), created on first use."""
-    wallet, _ = Wallet.objects.get_or_create(owner=None, name=name, currency=currency)
-    return wallet
+    return system_wallets.get(name, currency)
 
 
 def lock_wallets(pairs: Iterable[tuple[int, Currency]]) -> dict[tuple[int, int], Wallet]:
@@ -110,9 +145,9 @@ def post(
     """Move `amount` from `debit` to `credit`: one ledger row, which the database applies to
     the player wallets in the same statement (a pending row reserves `held` on its debit side).
 
-    The caller holds the locks on the player wallets (lock_wallets). Raises InsufficientFunds
-    when a player's available balance does not cover a debit, BalanceLimitExceeded when a
-    credit would take a player above its currency's maximum; the database refuses both anyway.
+    The caller holds the locks on the player wallets (lock_wallets) and has checked the rules
+    (shortfall, overflow): the InsufficientFunds or BalanceLimitExceeded raised here means one
+    did not, and the database would refuse the row anyway.
     The wallet objects passed in are kept in step with what the database applied.
     """
     if status in (Status.COMPLETED, Status.PENDING):
@@ -193,16 +228,20 @@ def add_funds(
     `deposit`. Raises InvalidInput for an amount outside 1..ECONOMY_MAX_DEPOSIT,
     BalanceLimitExceeded, User.DoesNotExist for an unknown player."""
     validate_amount(amount)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         wallet = lock_wallet(user_id=user_id, currency=currency)
-        row = post(
-            debit=system_wallet(SystemWallet.DEPOSITS, currency),
-            credit=wallet,
-            amount=amount,
-            kind=Kind.DEPOSIT,
-            created_by=actor,
-            idempotency_key=idempotency_key,
-        )
+        refusal = overflow(wallet, amount)
+        if refusal is None:
+            row = post(
+                debit=system_wallet(SystemWallet.DEPOSITS, currency),
+                credit=wallet,
+                amount=amount,
+                kind=Kind.DEPOSIT,
+                created_by=actor,
+                idempotency_key=idempotency_key,
+            )
+    if refusal is not None:
+        raise refusal
     return BalanceChange(row, wallet)
 
 
@@ -214,20 +253,25 @@ def adjust_balance(
     available). Same limits as add_funds on the amount's size."""
     validate_amount(-amount if type(amount) is int and amount < 0 else amount)
     reason = _reason(reason)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         wallet = lock_wallet(user_id=user_id, currency=currency)
         if amount > 0:
             debit, credit = system_wallet(SystemWallet.GRANTS, currency), wallet
+            refusal: DomainError | None = overflow(wallet, amount)
         else:
             debit, credit = wallet, system_wallet(SystemWallet.CORRECTIONS, currency)
-        row = post(
-            debit=debit,
-            credit=credit,
-            amount=abs(amount),
-            kind=Kind.ADJUSTMENT,
-            reason=reason,
-            created_by=staff,
-        )
+            refusal = shortfall(wallet, -amount)
+        if refusal is None:
+            row = post(
+                debit=debit,
+                credit=credit,
+                amount=abs(amount),
+                kind=Kind.ADJUSTMENT,
+                reason=reason,
+                created_by=staff,
+            )
+    if refusal is not None:
+        raise refusal
     return BalanceChange(row, wallet)
 
 
@@ -252,7 +296,7 @@ def spend(
         "created_by": actor,
         "idempotency_key": idempotency_key,
     }
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         wallet = lock_wallet(user_id=user_id, currency=currency)
         refusal = shortfall(wallet, amount)
         if refusal is None:

@@ -23,6 +23,7 @@ from economy.common.schema import (
     errors,
     idempotency_key_header,
 )
+from economy.common.serializers import represent
 from economy.common.throttling import FixedWindowThrottle
 
 from . import analytics, selectors, services
@@ -106,7 +107,7 @@ class ProfileView(APIView):
 
 
 def _balance_change(change: services.BalanceChange) -> Response:
-    return Response(BalanceChangeSerializer(change).data, status=status.HTTP_201_CREATED)
+    return Response(represent(BalanceChangeSerializer, change), status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["ledger"])
@@ -245,5 +246,5 @@ class PopularProductsView(APIView):
         days, limit = query.validated_data["days"], query.validated_data["limit"]
         results = analytics.popular_products(days=days, limit=limit)
         return Response(
-            PopularProductsSerializer({"days": days, "limit": limit, "results": results}).data
+            represent(PopularProductsSerializer, {"days": days, "limit": limit, "results": results})
         )

@@ -229,6 +229,20 @@ def test_purchase_costs_at_most_10_queries_whatever_the_inventory_holds(
         assert response.status_code == 201
 
 
+def test_a_purchase_sends_three_statements_once_the_catalog_is_cached(player_client, product):
+    """Lock the wallet, add the units, write the ledger row: the inventory row is never read
+    for a consumable, and the system wallet's id is remembered (economy/ledger/services.py)."""
+    purchase(player_client, product)
+    with CaptureQueriesContext(connection) as queries:
+        assert purchase(player_client, product).status_code == 201
+    statements = [" ".join(q["sql"].split()[:3]) for q in queries]
+    assert statements == [
+        "SELECT id, owner_id,",  # the wallet, FOR NO KEY UPDATE
+        "INSERT INTO inventory_inventoryitem",  # ON CONFLICT: add to the row
+        'INSERT INTO "ledger_transaction"',
+    ]
+
+
 def test_a_purchase_never_reads_the_currency_it_already_has(player_client, product):
     """The product comes from the catalog cache with its price currency loaded: the wallets,
     the ledger row and the answer all use that one object."""

@@ -162,3 +162,29 @@ def test_support_takes_currency_back_into_a_sink_never_below_available(player):
         )
     assert balance_of(player) == 700
     assert_ledger_consistent()
+
+
+class Rollback(Exception):
+    pass
+
+
+def test_a_system_wallet_is_looked_up_once_its_creation_is_committed(
+    gems, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        created = ledger.system_wallet(SystemWallet.REWARDS, gems)
+    with django_assert_num_queries(0):
+        again = ledger.system_wallet(SystemWallet.REWARDS, gems)
+    assert again.pk == created.pk
+    assert Wallet.objects.get(pk=again.pk).name == SystemWallet.REWARDS
+
+
+def test_a_system_wallet_created_in_a_rolled_back_transaction_is_not_remembered(gems):
+    with pytest.raises(Rollback), transaction.atomic():
+        forgotten = ledger.system_wallet(SystemWallet.REWARDS, gems)
+        raise Rollback
+    assert not Wallet.objects.filter(pk=forgotten.pk).exists()
+
+    wallet = ledger.system_wallet(SystemWallet.REWARDS, gems)
+    assert wallet.pk != forgotten.pk
+    assert Wallet.objects.filter(pk=wallet.pk, name=SystemWallet.REWARDS).exists()
