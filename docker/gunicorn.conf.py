@@ -74,6 +74,24 @@ if os.environ.get("GUNICORN_CONTROL_SOCKET"):
 # separated list of addresses) when the port is reachable from elsewhere.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
 
+
+# --- Bodies the application refuses unread -------------------------------------------------
+def pre_request(worker, req):
+    """Close the connection after a request whose body Django will refuse without reading it:
+    one declared larger than DATA_UPLOAD_MAX_MEMORY_SIZE, or a chunked one (Django reads a body
+    only up to its Content-Length). Gunicorn drains a bounded part of an unread body before
+    reusing a kept-alive connection and drops the connection when more is left, after telling
+    the client it stays open: a pooled client's next request would then go unanswered."""
+    from django.conf import settings
+
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    headers = dict(req.headers)
+    length = headers.get("CONTENT-LENGTH", "")
+    chunked = "chunked" in headers.get("TRANSFER-ENCODING", "").lower()
+    if chunked or (limit and length.isdigit() and int(length) > limit):
+        req.force_close()
+
+
 # --- Logging --------------------------------------------------------------------------------
 accesslog = "-"
 errorlog = "-"

@@ -7,7 +7,7 @@ import secrets
 import pytest
 
 from tests.support import processes as scratch
-from tests.support.processes import DEFAULT_REDIS_URL, VENV_BIN, database_url
+from tests.support.processes import DEFAULT_REDIS_URL, VENV_BIN, database_url, run
 
 
 @pytest.fixture
@@ -43,3 +43,11 @@ def scratch_database():
     """A fresh, empty database on the local server; its URL. Dropped afterwards."""
     with scratch.scratch_database("economy_deploy") as url:
         yield url
+
+
+@pytest.fixture
+def collected_env(production_env):
+    """production_env once collectstatic has filled its STATIC_ROOT, as the release step does."""
+    result = run(["python", "manage.py", "collectstatic", "--noinput"], env=production_env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return production_env

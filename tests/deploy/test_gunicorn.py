@@ -9,13 +9,6 @@ import pytest
 from tests.support.processes import http_get, run, running_gunicorn
 
 
-@pytest.fixture
-def collected_env(production_env):
-    result = run(["python", "manage.py", "collectstatic", "--noinput"], env=production_env)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return production_env
-
-
 def json_lines(path):
     lines = []
     for line in path.read_text().splitlines():
