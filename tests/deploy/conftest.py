@@ -2,7 +2,6 @@
 production settings, against the local PostgreSQL and Redis that `make test` points at."""
 
 import os
-import secrets
 
 import pytest
 
@@ -17,16 +16,8 @@ def production_env(tmp_path):
     PATH starts with the venv's bin/ so `python`, `gunicorn` and `celery` resolve as they do in
     the image; static files go to a temporary STATIC_ROOT, never into the work tree.
     """
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        # Nothing of the test run's own configuration leaks into the "container".
-        if not key.startswith(("DJANGO_", "PYTEST_", "CACHE_KEY_PREFIX", "TEST_DATABASE"))
-    }
-    env.update(
-        PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        SECRET_KEY=secrets.token_urlsafe(64),
+    return scratch.production_env(
+        PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         ALLOWED_HOSTS="economy.example.com,127.0.0.1,localhost",
         CSRF_TRUSTED_ORIGINS="https://economy.example.com",
         DATABASE_URL=database_url(),
@@ -35,7 +26,6 @@ def production_env(tmp_path):
         STATIC_ROOT=str(tmp_path / "static"),
         PYTHONUNBUFFERED="1",
     )
-    return env
 
 
 @pytest.fixture
