@@ -7,6 +7,7 @@ from economy.catalog import urls as catalog_urls
 from economy.common.views import HealthView, ReadinessView
 from economy.inventory import urls as inventory_urls
 from economy.ledger import urls as ledger_urls
+from economy.transfers import urls as transfers_urls
 
 # Each app keeps its routes in its own urls.py; they are listed here flat rather than through
 # include(""): every include a path does not match raises and records a Resolver404, which
@@ -18,6 +19,7 @@ api_v1 = [
     *catalog_urls.urlpatterns,
     *inventory_urls.urlpatterns,
     *ledger_urls.urlpatterns,
+    *transfers_urls.urlpatterns,
 ]
 
 # The API first: the game client's requests are the many, the admin's the few.

@@ -34,10 +34,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_celery_beat",
     "economy.common",
+    "economy.events",
     "economy.accounts",
     "economy.catalog",
     "economy.ledger",
     "economy.inventory",
+    "economy.transfers",
     "economy.backoffice",
 ]
 
@@ -195,6 +197,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "economy.common.schema.state_exclusive_fields",
+    ],
 }
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -236,6 +242,12 @@ ECONOMY_PRODUCT_CACHE_TTL = env.int("ECONOMY_PRODUCT_CACHE_TTL", default=300)
 ECONOMY_AUTH_CACHE_TTL = env.int("ECONOMY_AUTH_CACHE_TTL", default=60)
 ECONOMY_POPULAR_CACHE_TTL = env.int("ECONOMY_POPULAR_CACHE_TTL", default=3600)
 ECONOMY_IDEMPOTENCY_TTL = timedelta(hours=env.float("ECONOMY_IDEMPOTENCY_TTL_HOURS", default=24))
+# Holds: how long one lasts when the request names no expiry, and the longest one may last.
+ECONOMY_HOLD_DEFAULT_SECONDS = env.int("ECONOMY_HOLD_DEFAULT_SECONDS", default=3600)
+ECONOMY_HOLD_MAX_SECONDS = env.int("ECONOMY_HOLD_MAX_SECONDS", default=30 * 24 * 3600)
+# What a player may send to other players per UTC day in a giftable currency, unless the
+# currency sets its own limit in the admin.
+ECONOMY_DAILY_TRANSFER_LIMIT = env.int("ECONOMY_DAILY_TRANSFER_LIMIT", default=10_000)
 
 # --- Rate limits (DRF throttles, economy/common/throttling.py, counted in the default cache) --
 # Per caller on the write paths, per client IP on token login: "60/m", "1000/h", "5/10s".

@@ -32,8 +32,22 @@ class IsSelfOrStaff(BasePermission):
         return can_access_user(request.user, view.kwargs["user_id"])
 
 
-class CanAddFunds(BasePermission):
-    message = "Only trusted backends and support staff may add funds."
+class IsTrusted(BasePermission):
+    message = "Only trusted backends and support staff may do this."
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return is_trusted(request.user)
+
+
+class CanAddFunds(IsTrusted):
+    message = "Only trusted backends and support staff may add funds."
+
+
+class IsSelfOrTrusted(BasePermission):
+    """For routes under /users/{user_id}/ that game servers read too: the user itself, staff
+    allowed to view users, or a trusted backend."""
+
+    message = "You may only access your own data."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return can_access_user(request.user, view.kwargs["user_id"]) or is_trusted(request.user)

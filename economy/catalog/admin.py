@@ -9,12 +9,22 @@ from .models import Currency
 
 @admin.register(Currency)
 class CurrencyAdmin(admin.ModelAdmin):
-    """Content managers run the currencies: name, initial grant, maximum, active; the action
-    *Make it the default currency* moves the default. A code is never changed once used, and
+    """Content managers run the currencies: name, initial grant, maximum, active, whether
+    players may gift it and how much a day; the action *Make it the default currency* moves
+    the default. A code is never changed once used, and
     no currency is ever deleted (wallets and the ledger refer to it): deactivate it instead."""
 
-    list_display = ("code", "name", "initial_grant", "max_balance", "is_active", "is_default")
-    list_filter = ("is_active",)
+    list_display = (
+        "code",
+        "name",
+        "initial_grant",
+        "max_balance",
+        "is_active",
+        "is_default",
+        "is_giftable",
+        "daily_transfer_limit",
+    )
+    list_filter = ("is_active", "is_giftable")
     search_fields = ("code", "name")
     fields = (
         "code",
@@ -23,6 +33,8 @@ class CurrencyAdmin(admin.ModelAdmin):
         "max_balance",
         "is_active",
         "is_default",
+        "is_giftable",
+        "daily_transfer_limit",
         "created_at",
     )
     actions = ("make_default",)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 
@@ -44,6 +45,17 @@ class Currency(models.Model):
         default=False,
         help_text="The currency of `balance` and of requests that name none. Exactly one.",
     )
+    is_giftable = models.BooleanField(
+        default=False,
+        help_text="Players may send it to one another (POST /transfers), up to the daily "
+        "transfer limit. Trusted backends move any currency.",
+    )
+    daily_transfer_limit = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="The most a player may send to other players per UTC day; empty for "
+        "ECONOMY_DAILY_TRANSFER_LIMIT.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -73,6 +85,13 @@ class Currency(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def transfer_limit(self) -> int:
+        """What a player may send per UTC day: the currency's own limit, else the setting's."""
+        if self.daily_transfer_limit is None:
+            return int(settings.ECONOMY_DAILY_TRANSFER_LIMIT)
+        return self.daily_transfer_limit
+
 
 class Product(models.Model):
     """An item of the catalog. Its price is a snapshot source: the ledger keeps the price paid."""
@@ -85,6 +104,11 @@ class Product(models.Model):
     )
     type = models.CharField(max_length=16, choices=ProductType)
     is_active = models.BooleanField(default=True)
+    is_giftable = models.BooleanField(
+        default=False,
+        help_text="Players may send it to one another (POST /transfers). Trusted backends "
+        "move any product.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -3,8 +3,8 @@ from django.db.models import QuerySet
 from . import cache
 from .models import Currency, Product
 
-# What buying or using a product needs to know of it, its currency included.
-_SALE_FIELDS = ("id", "name", "price", "type", "is_active", "price_currency")
+# What buying, using or transferring a product needs to know of it, its currency included.
+_SALE_FIELDS = ("id", "name", "price", "type", "is_active", "is_giftable", "price_currency")
 
 
 def active_products() -> QuerySet[Product]:

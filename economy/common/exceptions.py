@@ -82,6 +82,37 @@ class NotRefundable(DomainError):
     message = "This transaction cannot be refunded."
 
 
+class NotTransferable(DomainError):
+    code = "not_transferable"
+    message = "This cannot be transferred."
+
+
+class HoldNotPending(DomainError):
+    code = "hold_not_pending"
+    message = "This hold is no longer pending: it was captured, voided or has expired."
+
+
+class InvalidDestination(DomainError):
+    code = "invalid_destination"
+    message = "A hold is paid to a sink or to another player, never to its own player."
+
+
+class DestinationNotFound(DomainError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = "not_found"
+    message = "The destination names no player."
+
+
+class InvalidExpiry(DomainError):
+    code = "invalid_expiry"
+    message = "A hold expires in the future, within ECONOMY_HOLD_MAX_SECONDS from now."
+
+
+class AmountExceedsHold(DomainError):
+    code = "amount_exceeds_hold"
+    message = "A capture pays at most the amount the hold reserves."
+
+
 class IdempotencyInProgress(DomainError):
     code = "idempotency_in_progress"
     message = "A request with this Idempotency-Key is still being processed; retry later."

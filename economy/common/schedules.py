@@ -43,6 +43,14 @@ SCHEDULES = (
         description="Deletes Idempotency-Key records older than ECONOMY_IDEMPOTENCY_TTL_HOURS.",
     ),
     Schedule(
+        name="holds: expire due holds (every minute)",
+        task="economy.ledger.expire_holds",
+        minute="*",
+        hour="*",
+        expire_seconds=50,
+        description="Voids or captures, as each says, every hold past its expiry.",
+    ),
+    Schedule(
         name="analytics: warm popular products (hourly)",
         task="economy.ledger.warm_popular_products",
         minute="0",

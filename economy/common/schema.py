@@ -1,5 +1,7 @@
 """OpenAPI pieces shared by every endpoint: the error body and the responses that carry it."""
 
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
@@ -78,3 +80,29 @@ RETRY_AFTER_HEADER = OpenApiParameter(
     response=[429],
     description="Seconds until the caller's rate-limit window resets.",
 )
+
+
+# Request bodies that take at most one of some fields, by component name: what the serializer
+# checks, stated in the schema as `not: {required: [...]}` (state_exclusive_fields).
+_EXCLUSIVE: dict[str, tuple[str, ...]] = {}
+
+
+def at_most_one_of(*fields: str) -> Any:
+    """Decorate a request serializer whose body may give at most one of `fields`; its
+    validate() refuses both, and the schema says so."""
+
+    def mark(serializer_class: type) -> type:
+        # drf-spectacular's name for a request body's component (COMPONENT_SPLIT_REQUEST).
+        _EXCLUSIVE[serializer_class.__name__.removesuffix("Serializer") + "Request"] = fields
+        return serializer_class
+
+    return mark
+
+
+def state_exclusive_fields(result: dict[str, Any], **_: Any) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: each body of at_most_one_of gets its `not`."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for name, fields in _EXCLUSIVE.items():
+        if name in schemas:
+            schemas[name]["not"] = {"required": list(fields)}
+    return result

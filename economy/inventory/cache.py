@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 
 from economy.catalog.cache import VERSION_KEY as CATALOG_VERSION_KEY
 from economy.common import cache as safe_cache
@@ -46,6 +47,12 @@ def get_or_build(user_id: int, build: Callable[[], dict[str, Any]]) -> dict[str,
 def invalidate(user_id: int) -> None:
     """Make the user's cached inventory stale. Call it on commit, never before."""
     safe_cache.safe_set(_version_key(user_id), safe_cache.new_token(), None)
+
+
+def invalidate_on_commit(user_id: int) -> None:
+    """Make the user's cached inventory stale once the current transaction commits: what every
+    write that changes an inventory calls, inside its transaction."""
+    transaction.on_commit(lambda: invalidate(user_id))
 
 
 def reset_all() -> None:

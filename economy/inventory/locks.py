@@ -1,5 +1,8 @@
-"""The inventory's row locks, second in the global order (after wallets, see
-economy/ledger/locks.py): inventory rows, by product id."""
+"""The inventory's row locks, after wallets in the global order (see economy/ledger/locks.py):
+inventory rows by product id, then by user id (a transfer moves units between two players'
+rows of one product)."""
+
+from collections.abc import Iterable
 
 from .models import InventoryItem
 
@@ -12,3 +15,17 @@ def inventory_item_for_update(*, user_id: int, product_id: int) -> InventoryItem
         .filter(user_id=user_id, product_id=product_id)
         .first()
     )
+
+
+def inventory_items_for_update(
+    *, product_id: int, user_ids: Iterable[int]
+) -> dict[int, InventoryItem]:
+    """The rows these players have for the product, locked until the transaction ends, in one
+    statement and in user id order, so two moves between the same players in opposite
+    directions never deadlock; keyed by user id, a player with no row left out."""
+    rows = (
+        InventoryItem.objects.select_for_update(of=("self",))
+        .filter(product_id=product_id, user_id__in=sorted(set(user_ids)))
+        .order_by("product_id", "user_id")
+    )
+    return {row.user_id: row for row in rows}

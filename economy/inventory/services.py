@@ -33,10 +33,6 @@ class PurchaseResult(NamedTuple):
     wallet: Wallet  # the buyer's wallet in the price currency, after the purchase
 
 
-def _invalidate_on_commit(user_id: int) -> None:
-    transaction.on_commit(lambda: cache.invalidate(user_id))
-
-
 def _product_for_sale(product_id: int) -> Product:
     product = catalog.get_product(product_id)
     if not (product.is_active and product.price_currency.is_active):
@@ -44,7 +40,9 @@ def _product_for_sale(product_id: int) -> Product:
     return product
 
 
-def _validate_quantity(product: Product, quantity: int) -> None:
+def validate_quantity(product: Product, quantity: int) -> None:
+    """A number of units of `product` to move: 1..ECONOMY_MAX_PURCHASE_QUANTITY (InvalidInput
+    otherwise), and exactly 1 of a permanent (QuantityNotAllowed otherwise)."""
     limit = settings.ECONOMY_MAX_PURCHASE_QUANTITY
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= limit:
         raise InvalidInput(quantity=[f"Ensure this value is between 1 and {limit}."])
@@ -70,7 +68,7 @@ def purchase_product(
     InsufficientFunds.
     """
     product = _product_for_sale(product_id)
-    _validate_quantity(product, quantity)
+    validate_quantity(product, quantity)
     refusal: DomainError | None = None
     # No savepoint: every check comes before the first write, and a refusal is raised only
     # once the block is left (with its `failed` row), so the caller's transaction stays usable.
@@ -81,21 +79,38 @@ def purchase_product(
         else:
             refusal = ledger.shortfall(wallet, product.price * quantity)
         if refusal is None:
-            held = statements.add_units(user_id=user_id, product_id=product.pk, quantity=quantity)
-            purchase = ledger.pay_for_purchase(
-                wallet=wallet, product=product, quantity=quantity, idempotency_key=idempotency_key
-            )
-            _invalidate_on_commit(user_id)
-    if refusal is not None:
-        ledger.record_failed_purchase(
-            wallet=wallet,
-            product=product,
-            quantity=quantity,
-            failure=refusal.code,
-            idempotency_key=idempotency_key,
-        )
-        raise refusal
-    return PurchaseResult(purchase, held, wallet)
+            held = deliver_units(user_id=user_id, product=product, quantity=quantity)
+            if held is not None:
+                purchase = ledger.pay_for_purchase(
+                    wallet=wallet,
+                    product=product,
+                    quantity=quantity,
+                    idempotency_key=idempotency_key,
+                )
+                cache.invalidate_on_commit(user_id)
+                return PurchaseResult(purchase, held, wallet)
+            # A gift of the permanent landed since _owns looked: nothing was added.
+            refusal = AlreadyOwned(product_id=product.pk)
+    ledger.record_failed_purchase(
+        wallet=wallet,
+        product=product,
+        quantity=quantity,
+        failure=refusal.code,
+        idempotency_key=idempotency_key,
+    )
+    raise refusal
+
+
+def deliver_units(*, user_id: int, product: Product, quantity: int) -> int | None:
+    """Add `quantity` units of `product` to the player's inventory, its row locked from then on;
+    the units now held. None, with nothing added, for a permanent the player already owns:
+    found by the statement itself, so that a delivery racing this one (a gift arriving while
+    the player buys it) cannot make the player own it twice."""
+    if product.is_consumable:
+        return statements.add_units(user_id=user_id, product_id=product.pk, quantity=quantity)
+    return statements.add_units_up_to(
+        user_id=user_id, product_id=product.pk, quantity=quantity, most=1
+    )
 
 
 def _owns(*, user_id: int, product: Product) -> bool:
@@ -117,7 +132,7 @@ def use_product(*, user_id: int, product_id: int, quantity: int = 1) -> int:
     product = catalog.get_product(product_id)
     if not product.is_consumable:
         raise NotConsumable(product_id=product.pk)
-    _validate_quantity(product, quantity)
+    validate_quantity(product, quantity)
     items = InventoryItem.objects.filter(user_id=user_id, product_id=product.pk)
     # No savepoint, as in purchase_product: a refusal is raised after the block.
     with transaction.atomic(savepoint=False):
@@ -125,7 +140,7 @@ def use_product(*, user_id: int, product_id: int, quantity: int = 1) -> int:
             quantity=F("quantity") - quantity, updated_at=timezone.now()
         )
         if updated:
-            _invalidate_on_commit(user_id)
+            cache.invalidate_on_commit(user_id)
             return items.values_list("quantity", flat=True).get()
     held = items.values_list("quantity", flat=True).first()
     if not held:
@@ -181,7 +196,7 @@ def refund_purchase(
             refund = ledger.credit_refund(
                 wallet=wallet, purchase=purchase, quantity=units, reason=reason, staff=staff
             )
-            _invalidate_on_commit(purchase.user_id)
+            cache.invalidate_on_commit(purchase.user_id)
     if refusal is not None:
         raise refusal
     return refund

@@ -8,6 +8,8 @@ as it is written, any other change of a balance is refused, rows are append-only
 movement never crosses currencies.
 """
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -29,6 +31,11 @@ class SystemWallet(models.TextChoices):
 
 
 SYSTEM_PREFIXES = ("faucet:", "sink:", "escrow:")
+
+# How the API names the wallets a caller may pay into: a sink of its naming, or a player.
+SINK_PATTERN = r"sink:[a-z0-9][a-z0-9_-]{0,58}"
+PLAYER_PATTERN = r"player:[1-9][0-9]{0,18}"
+DESTINATION_PATTERN = rf"^(?:{SINK_PATTERN}|{PLAYER_PATTERN})$"
 
 
 class Wallet(models.Model):
@@ -240,3 +247,152 @@ class Transaction(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.kind} {self.amount} ({self.status})"
+
+
+class HoldStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CAPTURED = "captured", "Captured"
+    VOIDED = "voided", "Voided"
+    EXPIRED = "expired", "Expired"
+
+
+class OnExpiry(models.TextChoices):
+    VOID = "void", "Void: release it to the player"
+    CAPTURE = "capture", "Capture: pay all of it to the destination"
+
+
+class Hold(models.Model):
+    """A reservation of `amount` of a player's currency until an outcome is known (a match entry
+    fee, a checkout, an escrowed trade): a two-phase movement.
+
+    Placing it writes a `pending` ledger row from the player's wallet to escrow:holds, which
+    moves the amount from the wallet's available into `held`. Whatever ends it releases that row
+    (it becomes `voided`); a capture then posts the captured amount from the player to the
+    destination in a completed row of its own (`capture`). An expired hold ends as `on_expiry`
+    says, with status `expired` (`captured_amount` tells whether it was paid). The database
+    holds this in step with the ledger (migrations/sql/0007_holds.*.sql): a pending hold is
+    exactly a pending reservation, and a hold changes only from pending, once.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="holds",
+        db_index=False,  # hold_user_created_idx leads with it
+    )
+    wallet = models.ForeignKey(
+        Wallet, on_delete=models.PROTECT, related_name="holds", help_text="The player's wallet."
+    )
+    amount = models.BigIntegerField()
+    destination = models.ForeignKey(
+        Wallet,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Where a capture pays it by default: a sink, or another player's wallet.",
+    )
+    status = models.CharField(max_length=16, choices=HoldStatus, default=HoldStatus.PENDING)
+    on_expiry = models.CharField(max_length=16, choices=OnExpiry, default=OnExpiry.VOID)
+    expires_at = models.DateTimeField()
+    reference = models.CharField(
+        max_length=200, blank=True, help_text="The caller's name for it: a match, an order."
+    )
+    reservation = models.OneToOneField(
+        Transaction,
+        on_delete=models.PROTECT,
+        related_name="hold",
+        help_text="The pending ledger row that reserves the amount.",
+    )
+    capture = models.OneToOneField(
+        Transaction,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="captured_hold",
+        help_text="The ledger row that paid the captured amount.",
+    )
+    captured_amount = models.BigIntegerField(null=True, blank=True)
+    reason = models.TextField(blank=True, help_text="Why it was voided, when support did it.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        help_text="The backend that placed it.",
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        help_text="Who captured or voided it; empty when it expired.",
+    )
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="hold_amount_gt_0"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=HoldStatus.values), name="hold_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(on_expiry__in=OnExpiry.values), name="hold_on_expiry_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(wallet=models.F("destination")),
+                name="hold_destination_not_its_wallet",
+            ),
+            # Pending: nothing decided yet. Ended: when, and a capture only with its amount.
+            models.CheckConstraint(
+                condition=models.Q(
+                    status=HoldStatus.PENDING,
+                    resolved_at__isnull=True,
+                    capture__isnull=True,
+                    captured_amount__isnull=True,
+                )
+                | (
+                    ~models.Q(status=HoldStatus.PENDING)
+                    & models.Q(resolved_at__isnull=False)
+                    & (
+                        models.Q(capture__isnull=True, captured_amount__isnull=True)
+                        | models.Q(
+                            capture__isnull=False,
+                            captured_amount__gt=0,
+                            captured_amount__lte=models.F("amount"),
+                        )
+                    )
+                ),
+                name="hold_outcome_consistent",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=HoldStatus.CAPTURED) | models.Q(capture__isnull=False),
+                name="hold_captured_has_capture",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=HoldStatus.VOIDED) | models.Q(capture__isnull=True),
+                name="hold_voided_pays_nothing",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"], name="hold_user_created_idx"),
+            # The expiry task's scan: pending holds by expiry.
+            models.Index(
+                fields=["expires_at"],
+                condition=models.Q(status=HoldStatus.PENDING),
+                name="hold_pending_expiry_idx",
+            ),
+        ]
+        permissions = [("void_hold", "Can void a pending hold (support)")]
+
+    def __str__(self) -> str:
+        return f"hold #{self.pk} {self.amount} ({self.status})"
+
+    def is_due(self, now: datetime) -> bool:
+        """Pending past its expiry: it ends as `on_expiry` says, whether or not the task ran."""
+        return self.status == HoldStatus.PENDING and self.expires_at <= now

@@ -20,9 +20,9 @@ from django.db.models.functions import Coalesce
 
 from economy.catalog.models import Currency
 from economy.catalog.selectors import active_currencies
-from economy.common.pagination import Position
+from economy.common.pagination import Position, from_position, newest_first
 
-from .models import Kind, Status, Transaction, Wallet
+from .models import Hold, HoldStatus, Kind, Status, Transaction, Wallet
 
 
 def balances_of(*, user_id: int) -> dict[str, dict[str, int]]:
@@ -67,19 +67,31 @@ def history(
     if currency:
         rows = rows.filter(currency__code=currency)
     newer = after is not None and after.newer
-    order = ("created_at", "id") if newer else ("-created_at", "-id")
-    if after is not None:
-        key = "gt" if newer else "lt"
-        rows = rows.filter(
-            Q(**{f"created_at__{key}": after.created_at})
-            | Q(created_at=after.created_at, **{f"id__{key}": after.id})
-        )
+    rows = from_position(rows, after)
     sides = [
-        list(rows.filter(user_id=user_id).order_by(*order)[:size]),
-        list(rows.filter(counterparty_id=user_id).order_by(*order)[:size]),
+        list(rows.filter(user_id=user_id)[:size]),
+        list(rows.filter(counterparty_id=user_id)[:size]),
     ]
     merged = list(heapq.merge(*sides, key=_position, reverse=not newer))[:size]
     return merged[::-1] if newer else merged
+
+
+def _holds() -> QuerySet[Hold]:
+    return Hold.objects.select_related("wallet__currency", "destination", "capture__credit_wallet")
+
+
+def hold(hold_id: int) -> Hold | None:
+    return _holds().filter(pk=hold_id).first()
+
+
+def holds_of(
+    *, user_id: int, status: str | None = None, after: Position | None = None, size: int = 20
+) -> list[Hold]:
+    """A page of a player's holds, newest first, from its index; one query."""
+    rows = _holds().filter(user_id=user_id)
+    if status:
+        rows = rows.filter(status=status)
+    return newest_first(rows, after, size)
 
 
 def _position(row: Transaction) -> tuple[datetime, int]:
@@ -98,23 +110,38 @@ def _ledger_sum(wallet_field: str, **conditions: Any) -> Coalesce:
     return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
+def _pending_holds() -> Coalesce:
+    """Σ amount of the outer wallet's pending holds, as a correlated subquery (0 if none)."""
+    holds = (
+        Hold.objects.filter(wallet=OuterRef("pk"), status=HoldStatus.PENDING)
+        .order_by()
+        .values("wallet")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(holds, output_field=IntegerField()), Value(0))
+
+
 def wallets_with_ledger_totals(wallets: QuerySet[Wallet] | None = None) -> QuerySet[Wallet]:
     """Player wallets annotated with what their ledger rows say they hold: `ledger_balance`
-    (completed credits - completed debits) and `ledger_held` (pending debits). Each is read in
-    the same statement as the wallet, so a concurrent movement never shows as drift."""
+    (completed credits - completed debits) and `ledger_held` (pending debits), and with
+    `pending_holds`, what their pending holds reserve. Each is read in the same statement as
+    the wallet, so a concurrent movement never shows as drift."""
     wallets = Wallet.objects.filter(owner__isnull=False) if wallets is None else wallets
     completed = {"status": Status.COMPLETED}
     return wallets.annotate(
         ledger_balance=_ledger_sum("credit_wallet", **completed)
         - _ledger_sum("debit_wallet", **completed),
         ledger_held=_ledger_sum("debit_wallet", status=Status.PENDING),
+        pending_holds=_pending_holds(),
     ).select_related("currency", "owner")
 
 
 def wallet_drift(wallets: QuerySet[Wallet] | None = None) -> QuerySet[Wallet]:
-    """Player wallets whose balance or held differs from their ledger: empty when right."""
+    """Player wallets whose balance or held differs from their ledger or their pending holds:
+    empty when right."""
     return wallets_with_ledger_totals(wallets).exclude(
-        balance=F("ledger_balance"), held=F("ledger_held")
+        Q(balance=F("ledger_balance")) & Q(held=F("ledger_held")) & Q(held=F("pending_holds"))
     )
 
 

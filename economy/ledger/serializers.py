@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from economy.catalog.models import ProductType
 from economy.common.pagination import CURSOR_PATTERN
+from economy.common.schema import at_most_one_of
 from economy.common.serializers import (
     QueryChoiceField,
     QueryIntegerField,
@@ -14,7 +15,15 @@ from economy.common.serializers import (
 )
 
 from . import analytics
-from .models import Kind, Status, SystemWallet
+from .models import (
+    DESTINATION_PATTERN,
+    SINK_PATTERN,
+    HoldStatus,
+    Kind,
+    OnExpiry,
+    Status,
+    SystemWallet,
+)
 
 CURRENCY_HELP = "A currency's code (GET /currencies); the default currency when absent."
 
@@ -92,7 +101,7 @@ class AddFundsRequestSerializer(serializers.Serializer):
 
 class SpendRequestSerializer(AddFundsRequestSerializer):
     sink = serializers.RegexField(
-        r"^sink:[a-z0-9][a-z0-9_-]{0,58}$",
+        rf"^{SINK_PATTERN}$",
         required=False,
         default=SystemWallet.SPEND.value,
         help_text='The sink it goes to, "sink:<name>" (created on first use): sink:spend by '
@@ -155,3 +164,134 @@ class PopularProductsSerializer(serializers.Serializer):
         many=True,
         help_text="Most purchases first; ties by units bought, then by product id.",
     )
+
+
+class HoldSerializer(serializers.Serializer):
+    """A hold: `amount` of `currency` reserved from the player until it is captured, voided or
+    expires at `expires_at`."""
+
+    id = serializers.IntegerField()
+    user_id = serializers.IntegerField()
+    currency = serializers.CharField(source="wallet.currency.code")
+    amount = serializers.IntegerField(help_text="What it reserves.")
+    status = serializers.ChoiceField(
+        choices=HoldStatus.choices,
+        help_text="pending until it ends; `expired` holds say in captured_amount whether they "
+        "were paid.",
+    )
+    on_expiry = serializers.ChoiceField(choices=OnExpiry.choices)
+    expires_at = serializers.DateTimeField()
+    destination = serializers.CharField(
+        source="destination.label",
+        help_text='Where a capture pays it by default: "sink:<name>" or "player:<id>".',
+    )
+    reference = serializers.CharField()
+    captured_amount = serializers.IntegerField(
+        allow_null=True, help_text="What was paid out; null when nothing was."
+    )
+    reservation_id = serializers.IntegerField(help_text="The pending ledger row reserving it.")
+    capture_id = serializers.IntegerField(
+        allow_null=True, help_text="The ledger row that paid the captured amount."
+    )
+    paid_to = serializers.CharField(
+        source="capture.credit_wallet.label",
+        default=None,
+        allow_null=True,
+        help_text="Who the capture paid (the destination, or the one the capture named); null "
+        "when nothing was paid.",
+    )
+    reason = serializers.CharField(help_text="Why it was voided or not paid, when known.")
+    created_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+
+
+class HoldChangeSerializer(serializers.Serializer):
+    """A hold and its player's wallet after the change."""
+
+    hold = HoldSerializer()
+    currency = serializers.CharField(source="wallet.currency.code")
+    balance = serializers.IntegerField(source="wallet.balance")
+    held = serializers.IntegerField(source="wallet.held")
+    available = serializers.IntegerField(source="wallet.available")
+
+
+DESTINATION_HELP = 'A sink ("sink:<name>", created on first use) or another player ("player:<id>").'
+
+
+@at_most_one_of("expires_in", "expires_at")
+class HoldRequestSerializer(AddFundsRequestSerializer):
+    expires_in = StrictIntegerField(
+        required=False,
+        min_value=1,
+        max_value=settings.ECONOMY_HOLD_MAX_SECONDS,
+        help_text="Seconds until it expires; or give expires_at. Neither: "
+        "ECONOMY_HOLD_DEFAULT_SECONDS (an hour).",
+    )
+    expires_at = serializers.DateTimeField(
+        required=False, help_text="When it expires (ISO 8601); or give expires_in."
+    )
+    on_expiry = serializers.ChoiceField(
+        choices=OnExpiry.choices,
+        required=False,
+        default=OnExpiry.VOID.value,
+        help_text="What expiry does: void (release it, the default) or capture (pay all of it "
+        "to the destination).",
+    )
+    destination = serializers.RegexField(
+        DESTINATION_PATTERN,
+        max_length=64,
+        required=False,
+        default=SystemWallet.SPEND.value,
+        help_text=DESTINATION_HELP + " sink:spend by default.",
+    )
+    reference = TextField(
+        required=False,
+        default="",
+        max_length=200,
+        help_text="Your name for it (a match, an order), kept on the hold and in the ledger.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "expires_in" in attrs and "expires_at" in attrs:
+            raise serializers.ValidationError(
+                {"expires_at": ["Give expires_in or expires_at, not both."]}
+            )
+        return attrs
+
+
+class CaptureRequestSerializer(serializers.Serializer):
+    amount = StrictIntegerField(
+        required=False,
+        min_value=1,
+        max_value=settings.ECONOMY_MAX_DEPOSIT,
+        help_text="What to pay, at most the held amount; all of it when absent. The rest is "
+        "released.",
+    )
+    destination = serializers.RegexField(
+        DESTINATION_PATTERN,
+        max_length=64,
+        required=False,
+        help_text=DESTINATION_HELP + " The hold's own destination when absent.",
+    )
+
+
+class VoidRequestSerializer(serializers.Serializer):
+    reason = TextField(required=False, default="", max_length=500, help_text="Kept on the hold.")
+
+
+class HoldQuerySerializer(serializers.Serializer):
+    """Query parameters of GET /users/{id}/holds."""
+
+    status = QueryChoiceField(choices=HoldStatus.choices, required=False)
+    cursor = QueryRegexField(
+        CURSOR_PATTERN,
+        required=False,
+        help_text="Where the page starts: take it from `next` or `previous`.",
+    )
+    page_size = QueryIntegerField(required=False, default=20, min_value=1, max_value=100)
+
+
+class HoldPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The older holds, or null.")
+    previous = serializers.URLField(allow_null=True, help_text="The newer holds, or null.")
+    results = HoldSerializer(many=True)

@@ -83,8 +83,20 @@ system_wallets = _SystemWalletIds()
 
 
 def system_wallet(name: str, currency: Currency) -> Wallet:
-    """The named system wallet of `currency` ("sink:store"), created on first use."""
+    """The named system wallet of `currency` ("sink:store"), created on first use.
+
+    Every name of SystemWallet exists from the moment its currency does (open_system_wallets).
+    A sink a caller names for the first time ("sink:crafting") is created by its first movement:
+    its row, uncommitted until then, is one more thing other transactions may wait on, so a
+    service resolves such a wallet before it locks any player wallet (ledger/locks.py)."""
     return system_wallets.get(name, currency)
+
+
+def open_system_wallets(currency: Currency) -> None:
+    """Create the named system wallets of a new currency (SystemWallet), so that no movement
+    ever has to create one while it holds a player wallet's lock."""
+    for name in SystemWallet.values:
+        Wallet.objects.get_or_create(owner=None, name=name, currency=currency)
 
 
 def lock_wallets(pairs: Iterable[tuple[int, Currency]]) -> dict[tuple[int, int], Wallet]:
@@ -177,6 +189,19 @@ def post(
     elif status == Status.PENDING and not debit.is_system:
         debit.held += amount
     return row
+
+
+def release(row: Transaction, *, debit: Wallet) -> None:
+    """Release a pending row: it becomes `voided`, and the database gives the `held` it reserved
+    back to `debit`, its locked debit wallet (kept in step here)."""
+    released = Transaction.objects.filter(pk=row.pk, status=Status.PENDING).update(
+        status=Status.VOIDED
+    )
+    if not released:
+        raise ValueError(f"Ledger row {row.pk} is not pending.")
+    row.status = Status.VOIDED
+    if not debit.is_system:
+        debit.held -= row.amount
 
 
 def shortfall(wallet: Wallet, amount: int) -> InsufficientFunds | None:

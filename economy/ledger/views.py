@@ -1,21 +1,31 @@
+from datetime import timedelta
 from typing import Any, cast
 
+from django.conf import settings
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from economy.accounts.models import User
-from economy.accounts.permissions import CanAddFunds, IsSelfOrStaff
+from economy.accounts.permissions import (
+    CanAddFunds,
+    IsSelfOrStaff,
+    IsSelfOrTrusted,
+    IsTrusted,
+    can_access_user,
+    is_trusted,
+)
 from economy.accounts.views import existing_user
 from economy.catalog import selectors as catalog
 from economy.catalog.models import Currency
 from economy.common.exceptions import CurrencyUnavailable
 from economy.common.idempotency import idempotent
-from economy.common.pagination import Position
+from economy.common.pagination import Position, keyset_page
 from economy.common.schema import (
     AUTH_ERRORS,
     BODY_ERRORS,
@@ -26,10 +36,16 @@ from economy.common.schema import (
 from economy.common.serializers import represent
 from economy.common.throttling import FixedWindowThrottle
 
-from . import analytics, selectors, services
+from . import analytics, holds, selectors, services
 from .serializers import (
     AddFundsRequestSerializer,
     BalanceChangeSerializer,
+    CaptureRequestSerializer,
+    HoldChangeSerializer,
+    HoldPageSerializer,
+    HoldQuerySerializer,
+    HoldRequestSerializer,
+    HoldSerializer,
     PopularProductsQuerySerializer,
     PopularProductsSerializer,
     ProfileSerializer,
@@ -37,10 +53,20 @@ from .serializers import (
     TransactionPageSerializer,
     TransactionQuerySerializer,
     TransactionSerializer,
+    VoidRequestSerializer,
 )
 
 ADD_FUNDS_REFUSALS = "balance_limit_exceeded, currency_unavailable, idempotency_in_progress"
 SPEND_REFUSALS = "insufficient_funds, currency_unavailable, idempotency_in_progress"
+PLACE_REFUSALS = (
+    "insufficient_funds, invalid_expiry, invalid_destination, currency_unavailable, "
+    "idempotency_in_progress"
+)
+CAPTURE_REFUSALS = (
+    "hold_not_pending, amount_exceeds_hold, invalid_destination, balance_limit_exceeded, "
+    "idempotency_in_progress"
+)
+VOID_REFUSALS = "hold_not_pending, idempotency_in_progress"
 
 
 def currency_named(code: str | None) -> Currency:
@@ -66,6 +92,19 @@ class AddFundsThrottle(PerBackendAndPlayerThrottle):
 
 class SpendThrottle(PerBackendAndPlayerThrottle):
     scope = "spend"
+
+
+class HoldThrottle(PerBackendAndPlayerThrottle):
+    scope = "holds"
+
+
+class HoldEndThrottle(FixedWindowThrottle):
+    """Counted per (caller, hold): a game server ends many holds at once when a match ends."""
+
+    scope = "hold-end"
+
+    def caller(self, request: Request, view: APIView) -> str:
+        return f"{request.user.pk}:{view.kwargs['hold_id']}"
 
 
 def _profile(user: User) -> dict[str, Any]:
@@ -208,25 +247,155 @@ class TransactionListView(APIView):
             after=after,
             size=size + 1,
         )
-        # One row more than the page tells whether there is a page beyond it.
-        going_newer = after is not None and after.newer
-        more = len(rows) > size
-        rows = rows[1:] if (more and going_newer) else rows[:size]
-        older = more or going_newer
-        newer = after is not None and (more or not going_newer)
-        return Response(
-            {
-                "next": self._link(request, rows[-1], newer=False) if rows and older else None,
-                "previous": self._link(request, rows[0], newer=True) if rows and newer else None,
-                "results": TransactionSerializer(rows, many=True).data,
-            }
-        )
+        page = keyset_page(request, rows, after=after, size=size)
+        return Response({**page, "results": TransactionSerializer(page["results"], many=True).data})
 
-    @staticmethod
-    def _link(request: Request, row: Any, *, newer: bool) -> str:
-        query = request.query_params.copy()
-        query["cursor"] = Position(row.created_at, row.pk, newer).encode()
-        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+def _hold_change(change: holds.HoldChange, status_code: int = status.HTTP_200_OK) -> Response:
+    return Response(represent(HoldChangeSerializer, change), status=status_code)
+
+
+@extend_schema(tags=["holds"])
+class HoldListView(APIView):
+    """A player's holds: placed by trusted backends, read by them and by the player."""
+
+    permission_classes = [IsAuthenticated, IsSelfOrTrusted]
+
+    def get_permissions(self) -> list[Any]:
+        if self.request.method == "POST":
+            return [IsAuthenticated(), IsTrusted()]
+        return list(super().get_permissions())
+
+    def get_throttles(self) -> list[Any]:
+        return [HoldThrottle()] if self.request.method == "POST" else []
+
+    @extend_schema(
+        operation_id="users_holds",
+        parameters=[HoldQuerySerializer],
+        responses={200: HoldPageSerializer, **errors(*AUTH_ERRORS, 400, 403, 404)},
+    )
+    def get(self, request: Request, user_id: int) -> Response:
+        """Newest first, keyset-paginated (`next`, `previous`), filtered by status."""
+        query = HoldQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        if user_id != request.user.pk:
+            existing_user(user_id)
+        after = Position.decode(params["cursor"]) if "cursor" in params else None
+        size = params["page_size"]
+        rows = selectors.holds_of(
+            user_id=user_id, status=params.get("status"), after=after, size=size + 1
+        )
+        page = keyset_page(request, rows, after=after, size=size)
+        return Response({**page, "results": HoldSerializer(page["results"], many=True).data})
+
+    @extend_schema(
+        operation_id="users_place_hold",
+        request=HoldRequestSerializer,
+        parameters=[idempotency_key_header(required=True), RETRY_AFTER_HEADER],
+        responses={
+            201: HoldChangeSerializer,
+            **errors(*AUTH_ERRORS, *BODY_ERRORS, 403, 404, 409, 422, **{"409": PLACE_REFUSALS}),
+        },
+    )
+    @idempotent(required=True)
+    def post(self, request: Request, user_id: int) -> Response:
+        """Reserve `amount` of the player's available currency: it moves into `held` until the
+        hold is captured, voided or expires (then as `on_expiry` says)."""
+        body = HoldRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        params = body.validated_data
+        now = timezone.now()
+        expires_at = params.get("expires_at") or now + timedelta(
+            seconds=params.get("expires_in", settings.ECONOMY_HOLD_DEFAULT_SECONDS)
+        )
+        try:
+            change = holds.place_hold(
+                user_id=user_id,
+                amount=params["amount"],
+                currency=currency_named(params.get("currency")),
+                expires_at=expires_at,
+                on_expiry=params["on_expiry"],
+                destination=params["destination"],
+                reference=params["reference"],
+                actor=cast(User, request.user),
+                idempotency_key=request.headers["Idempotency-Key"],
+                now=now,
+            )
+        except User.DoesNotExist:
+            raise NotFound("No such user.") from None
+        return _hold_change(change, status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["holds"])
+class HoldDetailView(APIView):
+    """One hold: for trusted backends, staff viewing users, and its own player."""
+
+    @extend_schema(
+        operation_id="holds_retrieve",
+        responses={200: HoldSerializer, **errors(*AUTH_ERRORS, 403, 404)},
+    )
+    def get(self, request: Request, hold_id: int) -> Response:
+        hold = selectors.hold(hold_id)
+        if hold is None:
+            raise NotFound("No such hold.")
+        if not (is_trusted(request.user) or can_access_user(request.user, hold.user_id)):
+            raise PermissionDenied("You may only access your own holds.")
+        return Response(represent(HoldSerializer, hold))
+
+
+@extend_schema(tags=["holds"])
+class HoldCaptureView(APIView):
+    permission_classes = [IsAuthenticated, IsTrusted]
+    throttle_classes = [HoldEndThrottle]
+
+    @extend_schema(
+        operation_id="holds_capture",
+        request=CaptureRequestSerializer,
+        parameters=[idempotency_key_header(required=True), RETRY_AFTER_HEADER],
+        responses={
+            200: HoldChangeSerializer,
+            **errors(*AUTH_ERRORS, *BODY_ERRORS, 403, 404, 409, 422, **{"409": CAPTURE_REFUSALS}),
+        },
+    )
+    @idempotent(required=True)
+    def post(self, request: Request, hold_id: int) -> Response:
+        """Pay `amount` (all of it by default) to the hold's destination, or to `destination`
+        when the outcome decides who is paid (a match's winner); release the rest."""
+        body = CaptureRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        change = holds.capture_hold(
+            hold_id=hold_id,
+            amount=body.validated_data.get("amount"),
+            destination=body.validated_data.get("destination"),
+            actor=cast(User, request.user),
+        )
+        return _hold_change(change)
+
+
+@extend_schema(tags=["holds"])
+class HoldVoidView(APIView):
+    permission_classes = [IsAuthenticated, IsTrusted]
+    throttle_classes = [HoldEndThrottle]
+
+    @extend_schema(
+        operation_id="holds_void",
+        request=VoidRequestSerializer,
+        parameters=[idempotency_key_header(required=True), RETRY_AFTER_HEADER],
+        responses={
+            200: HoldChangeSerializer,
+            **errors(*AUTH_ERRORS, *BODY_ERRORS, 403, 404, 409, 422, **{"409": VOID_REFUSALS}),
+        },
+    )
+    @idempotent(required=True)
+    def post(self, request: Request, hold_id: int) -> Response:
+        """Release all of the hold to its player."""
+        body = VoidRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        change = holds.void_hold(
+            hold_id=hold_id, reason=body.validated_data["reason"], actor=cast(User, request.user)
+        )
+        return _hold_change(change)
 
 
 @extend_schema(tags=["analytics"])

@@ -6,14 +6,17 @@ Skipped, with the reason, only where Chromium or chromedriver is not installed
 
 import os
 import urllib.request
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from economy.catalog.models import Product
-from economy.ledger.models import Kind, Transaction
-from tests.factories import CurrencyFactory, UserFactory
+from economy.ledger import holds
+from economy.ledger.models import HoldStatus, Kind, Transaction
+from tests.factories import CurrencyFactory, UserFactory, default_currency
 from tests.support.admin import CONTENT_MANAGERS, SUPPORT, staff_in
-from tests.support.ledger import assert_ledger_consistent, balance_of
+from tests.support.ledger import assert_ledger_consistent, balance_of, wallet_of
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -228,3 +231,34 @@ def test_content_manager_then_support_in_the_admin(browser, live_server, tmp_pat
     browser.execute_script("document.getElementById('wallets-group').scrollIntoView()")
     browser.save_screenshot(str(screenshots / "support-wallets.png"))
     assert_ledger_consistent()
+
+    # Support voids a player's pending hold, with a reason, from a confirmation page.
+    stake = holds.place_hold(
+        user_id=player.pk,
+        amount=40,
+        currency=default_currency(),
+        expires_at=timezone.now() + timedelta(hours=1),
+        reference="Match 90",
+    ).hold
+    admin.open(f"/admin/accounts/user/{player.pk}/change/")
+    assert wallet_rows(admin)[0] == ["coins", "350", "40", "310"]
+    assert "Match 90" in admin.find("#holds-group").text
+    admin.open("/admin/ledger/hold/")
+    admin.find(f"input[name=_selected_action][value='{stake.pk}']").click()
+    admin.choose("select[name=action]", "void")
+    admin.submit("button[name=index]")
+    assert "Voiding a hold releases all of it to its player" in admin.text()
+    admin.type("#id_reason", "Match server crashed")
+    browser.save_screenshot(str(screenshots / "support-void-hold.png"))
+    admin.submit("input[name=apply]")
+    assert f"#{stake.pk} voided: 40 coins released to pat." in admin.messages()
+    browser.save_screenshot(str(screenshots / "support-holds-after-void.png"))
+    stake.refresh_from_db()
+    assert (stake.status, stake.reason, stake.resolved_by) == (
+        HoldStatus.VOIDED,
+        "Match server crashed",
+        sam,
+    )
+    assert wallet_of(player).held == 0
+    assert_ledger_consistent()
+    print(f"screenshots: {screenshots}")

@@ -1,5 +1,6 @@
 """Who may see what in /admin/: the groups created by backoffice/0001_groups, with the currency
-and wallet permissions backoffice/0002_currencies_and_wallets adds."""
+and wallet permissions backoffice/0002_currencies_and_wallets adds and the hold and event ones
+of backoffice/0003_holds_and_events."""
 
 import pytest
 from django.contrib.auth.models import Group
@@ -48,6 +49,10 @@ def test_support_views_everything_and_may_grant_and_refund(groups):
         "common.view_idempotencyrecord",
         "accounts.add_funds",
         "ledger.refund_purchase",
+        "ledger.view_hold",
+        "ledger.void_hold",
+        "events.view_event",
+        "transfers.view_transfer",
     }
 
 

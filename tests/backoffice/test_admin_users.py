@@ -28,6 +28,7 @@ def change_data(user, **overrides):
         "last_login_0": "",
         "last_login_1": "",
         **inline_management("wallets"),
+        **inline_management("holds"),
         **inline_management("inventory_items"),
         **inline_management("transactions"),
         **overrides,

@@ -65,7 +65,7 @@ def test_drift_is_reported_line_by_line_and_fails():
         call_command("reconcile_ledger", stdout=out)
     assert out.getvalue().strip().splitlines() == [
         f"DRIFT wallet {wallet.pk} of alice (id {alice.pk}, coins): balance 130, ledger 100 (+30);"
-        " held 0, pending holds 0",
+        " held 0, pending ledger rows 0, pending holds 0",
         "DRIFT currency coins: the wallets sum to +30, not 0",
     ]
     assert bob  # untouched wallets are not listed
@@ -85,7 +85,7 @@ def test_each_currency_is_checked_on_its_own():
         call_command("reconcile_ledger", stdout=out)
     assert out.getvalue().strip().splitlines() == [
         f"DRIFT wallet {wallet.pk} of alice (id {alice.pk}, gems): balance 5, ledger 8 (-3);"
-        " held 0, pending holds 0",
+        " held 0, pending ledger rows 0, pending holds 0",
         "DRIFT currency gems: the wallets sum to -3, not 0",
     ]
     assert gems
@@ -150,6 +150,7 @@ def test_json_lists_the_drift():
                 "ledger_balance": 100,
                 "held": 0,
                 "ledger_held": 0,
+                "pending_holds": 0,
             }
         ],
         "currency_sums": {"coins": -10},

@@ -50,3 +50,13 @@ def test_seed_demo_prints_a_generated_admin_password_that_works(capsys):
 def test_seed_demo_token_only_prints_just_the_token(capsys):
     call_command("seed_demo", token_only=True)
     assert capsys.readouterr().out.strip() == User.objects.get(username="demo").auth_token.key
+
+
+def test_seed_demo_gives_the_demo_player_opponents_and_prints_their_ids(capsys):
+    call_command("seed_demo")
+    capsys.readouterr()
+    call_command("seed_demo", "--ids-only")
+    ids = dict(pair.split("=") for pair in capsys.readouterr().out.split())
+    players = {name: User.objects.get(username=name.lower()) for name in ("DEMO", "BOB", "CARA")}
+    assert ids == {name: str(user.pk) for name, user in players.items()}
+    assert (balance_of(players["BOB"]), balance_of(players["CARA"])) == (1000, 1000)

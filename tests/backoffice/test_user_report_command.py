@@ -1,10 +1,14 @@
 import json
+from datetime import timedelta
 
 import pytest
 from django.core.management.base import CommandError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.utils import timezone
 
 from economy.inventory.services import purchase_product
+from economy.ledger import holds
 from economy.ledger import services as ledger
 from economy.ledger.models import Kind, Transaction
 from economy.ledger.services import add_funds
@@ -120,3 +124,31 @@ def test_exit_status(db):
     assert missing.stderr.strip().splitlines() == [
         "CommandError: No user matches 'ghost' (give an id, username or email)."
     ]
+
+
+def test_the_report_lists_open_holds(alice):
+    expires_at = timezone.now() + timedelta(hours=1)
+    coins = default_currency()
+    kept = holds.place_hold(
+        user_id=alice.pk, amount=300, currency=coins, expires_at=expires_at, reference="cup 3"
+    ).hold
+    ended = holds.place_hold(user_id=alice.pk, amount=5, currency=coins, expires_at=expires_at)
+    holds.void_hold(hold_id=ended.hold.pk)
+
+    report = json.loads(run("user_report", "alice", "--json"))
+    assert report["open_holds"] == [
+        {
+            "id": kept.pk,
+            "currency": "coins",
+            "amount": 300,
+            "destination": "sink:spend",
+            "expires_at": DjangoJSONEncoder().default(kept.expires_at),
+            "on_expiry": "void",
+            "reference": "cup 3",
+        }
+    ]
+    assert report["wallets"][0]["held"] == 300
+    text = run("user_report", "alice")
+    assert "Open holds:" in text
+    assert f"#{kept.pk}      300 coins    -> sink:spend, void at " in text
+    assert "— cup 3" in text

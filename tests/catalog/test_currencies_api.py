@@ -11,7 +11,14 @@ URL = "/api/v1/currencies"
 
 
 def test_lists_the_active_currencies_with_their_limits(player_client):
-    CurrencyFactory(code="gems", name="Gems", initial_grant=25, max_balance=1000)
+    CurrencyFactory(
+        code="gems",
+        name="Gems",
+        initial_grant=25,
+        max_balance=1000,
+        is_giftable=True,
+        daily_transfer_limit=300,
+    )
     CurrencyFactory(code="tokens", is_active=False)
     response = player_client.get(URL)
     assert response.status_code == 200
@@ -22,6 +29,8 @@ def test_lists_the_active_currencies_with_their_limits(player_client):
             "initial_grant": 0,
             "max_balance": None,
             "is_default": True,
+            "is_giftable": False,
+            "daily_transfer_limit": 10_000,  # ECONOMY_DAILY_TRANSFER_LIMIT
         },
         {
             "code": "gems",
@@ -29,6 +38,8 @@ def test_lists_the_active_currencies_with_their_limits(player_client):
             "initial_grant": 25,
             "max_balance": 1000,
             "is_default": False,
+            "is_giftable": True,
+            "daily_transfer_limit": 300,
         },
     ]
 

@@ -54,6 +54,7 @@ def test_product_detail_and_inactive_product_is_404(player_client):
         "currency",
         "type",
         "is_active",
+        "is_giftable",
         "created_at",
         "updated_at",
     }

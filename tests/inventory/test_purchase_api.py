@@ -1,9 +1,13 @@
+from datetime import timedelta
+
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from economy.catalog.models import Currency
 from economy.inventory.models import InventoryItem
+from economy.ledger import holds
 from economy.ledger import services as ledger
 from economy.ledger.models import Kind, Status, SystemWallet, Transaction
 from tests.factories import CurrencyFactory, PermanentProductFactory, ProductFactory, UserFactory
@@ -138,15 +142,12 @@ def test_a_product_is_paid_from_the_wallet_of_its_currency_only(player, player_c
 
 def test_held_currency_cannot_pay_for_a_purchase(player, player_client):
     """What may be spent is `available`: balance - held."""
-    wallet = wallet_of(player)
-    with transaction.atomic():
-        ledger.post(
-            debit=ledger.lock_wallet(user_id=player.pk, currency=wallet.currency),
-            credit=ledger.system_wallet(SystemWallet.HOLDS, wallet.currency),
-            amount=950,
-            kind=Kind.HOLD,
-            status=Status.PENDING,
-        )
+    holds.place_hold(
+        user_id=player.pk,
+        amount=950,
+        currency=wallet_of(player).currency,
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
     response = purchase(player_client, ProductFactory(price=100))
     assert response.status_code == 409
     assert response.json()["error"]["details"] == {

@@ -2,10 +2,14 @@
 forbidden write directly and gets an error (migrations/sql/0006_invariants.postgresql.sql and
 the models' constraints). tests/ledger/test_sqlite_invariants.py does the same on SQLite."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from economy.catalog.models import Currency
+from economy.ledger import holds
 from economy.ledger import services as ledger
 from economy.ledger.models import Kind, Status, SystemWallet, Transaction, Wallet
 from tests.factories import CurrencyFactory, UserFactory, default_currency
@@ -29,6 +33,16 @@ def wallet(coins):
     """A player's coins wallet holding 100."""
     user = UserFactory(funds=100)
     return Wallet.objects.get(owner=user, currency=coins)
+
+
+def place(wallet, amount):
+    """A pending hold of `amount` on the wallet, placed as a game server does."""
+    return holds.place_hold(
+        user_id=wallet.owner_id,
+        amount=amount,
+        currency=wallet.currency,
+        expires_at=timezone.now() + timedelta(hours=1),
+    ).hold
 
 
 def refused(statement, params=(), match=None):
@@ -98,19 +112,15 @@ def test_an_overdraft_is_refused_even_through_the_ledger(wallet, coins):
 
 
 def test_held_currency_cannot_be_spent(wallet, coins):
-    escrow = ledger.system_wallet(SystemWallet.HOLDS, coins)
     store = ledger.system_wallet(SystemWallet.STORE, coins)
-    common = {"currency": coins, "user_id": wallet.owner_id}
-    Transaction.objects.create(
-        debit_wallet=wallet, credit_wallet=escrow, amount=80, kind=Kind.HOLD,
-        status=Status.PENDING, **common,
-    )  # fmt: skip
+    place(wallet, 80)
     wallet.refresh_from_db()
     assert (wallet.balance, wallet.held, wallet.available) == (100, 80, 20)
     with pytest.raises(IntegrityError, match="wallet_available_gte_0"), transaction.atomic():
         Transaction.objects.create(
-            debit_wallet=wallet, credit_wallet=store, amount=21, kind=Kind.SPEND, **common
-        )
+            currency=coins, debit_wallet=wallet, credit_wallet=store, amount=21,
+            kind=Kind.SPEND, user_id=wallet.owner_id,
+        )  # fmt: skip
 
 
 def test_a_balance_above_the_currency_maximum_is_refused(coins):
@@ -186,30 +196,18 @@ def test_a_completed_row_is_never_updated_nor_deleted(wallet):
 
 
 def test_a_pending_row_only_moves_its_status_once(wallet, coins):
-    escrow = ledger.system_wallet(SystemWallet.HOLDS, coins)
-    hold = Transaction.objects.create(
-        currency=coins, debit_wallet=wallet, credit_wallet=escrow, amount=40, kind=Kind.HOLD,
-        status=Status.PENDING, user_id=wallet.owner_id,
-    )  # fmt: skip
+    reservation = place(wallet, 40).reservation
     refused(
-        "UPDATE ledger_transaction SET status = 'completed', amount = 10 WHERE id = %s",
-        [hold.pk],
+        "UPDATE ledger_transaction SET status = 'voided', amount = 10 WHERE id = %s",
+        [reservation.pk],
     )
-    sql("UPDATE ledger_transaction SET status = 'voided' WHERE id = %s", [hold.pk])
+    holds.void_hold(hold_id=reservation.hold.pk)
     wallet.refresh_from_db()
     assert (wallet.balance, wallet.held) == (100, 0)  # released
-    refused("UPDATE ledger_transaction SET status = 'completed' WHERE id = %s", [hold.pk])
-
-
-def test_a_pending_row_completed_spends_what_it_held(wallet, coins):
-    escrow = ledger.system_wallet(SystemWallet.HOLDS, coins)
-    hold = Transaction.objects.create(
-        currency=coins, debit_wallet=wallet, credit_wallet=escrow, amount=40, kind=Kind.HOLD,
-        status=Status.PENDING, user_id=wallet.owner_id,
-    )  # fmt: skip
-    sql("UPDATE ledger_transaction SET status = 'completed' WHERE id = %s", [hold.pk])
-    wallet.refresh_from_db()
-    assert (wallet.balance, wallet.held) == (60, 0)
+    for status in ("completed", "pending", "failed"):
+        refused(
+            f"UPDATE ledger_transaction SET status = '{status}' WHERE id = %s", [reservation.pk]
+        )
     assert_ledger_consistent()
 
 

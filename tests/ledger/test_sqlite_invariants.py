@@ -1,6 +1,7 @@
 """The embedded default (`make run`, SQLite) holds the ledger's invariants too: a scratch
 SQLite database is migrated and used through the services by a real `manage.py` process, then
-each forbidden write is tried on it directly (migrations/sql/0006_invariants.sqlite.sql)."""
+each forbidden write is tried on it directly (migrations/sql/0006_invariants.sqlite.sql and
+0007_holds.sqlite.sql)."""
 
 import json
 import os
@@ -29,7 +30,17 @@ purchase = inventory.purchase_product(user_id=player.pk, product_id=potion.pk, q
 inventory.refund_purchase(transaction_id=purchase.transaction.pk, reason="test")
 gems = Currency.objects.get(code="gems")
 ledger.spend(user_id=player.pk, amount=3, currency=gems, sink="sink:crafting")
+from datetime import timedelta
+from django.utils import timezone
+from economy.ledger import holds
+soon = timezone.now() + timedelta(minutes=5)
+coins = Currency.objects.get(is_default=True)
+pending = holds.place_hold(user_id=player.pk, amount=7, currency=coins, expires_at=soon).hold
+captured = holds.place_hold(user_id=player.pk, amount=9, currency=coins, expires_at=soon).hold
+holds.capture_hold(hold_id=captured.pk, amount=4)
 print(json.dumps({
+    "pending_hold": pending.pk,
+    "captured_hold": captured.pk,
     "wallet": Wallet.objects.get(owner=player, currency__is_default=True).pk,
     "gems_wallet": Wallet.objects.get(owner=player, currency=gems).pk,
     "gems": gems.pk,
@@ -155,3 +166,15 @@ def test_ledger_rows_are_append_only(sqlite):
     refused(connection, "UPDATE ledger_transaction SET amount = amount + 1 WHERE id = ?", [row])
     refused(connection, "UPDATE ledger_transaction SET status = 'voided' WHERE id = ?", [row])
     refused(connection, "DELETE FROM ledger_transaction WHERE id = ?", [row])
+
+
+def test_holds_change_once_and_only_in_their_outcome(sqlite, database):
+    connection, state = sqlite
+    assert state["drift"] == 0  # held matches the pending hold, after a partial capture
+    refused(connection, "UPDATE ledger_hold SET amount = 1 WHERE id = ?", [state["pending_hold"]])
+    refused(connection, "DELETE FROM ledger_hold WHERE id = ?", [state["pending_hold"]])
+    refused(
+        connection,
+        "UPDATE ledger_hold SET status = 'voided' WHERE id = ?",
+        [state["captured_hold"]],
+    )

@@ -172,19 +172,24 @@ def test_a_system_wallet_is_looked_up_once_its_creation_is_committed(
     gems, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        created = ledger.system_wallet(SystemWallet.REWARDS, gems)
+        created = ledger.system_wallet("sink:crafting", gems)
     with django_assert_num_queries(0):
-        again = ledger.system_wallet(SystemWallet.REWARDS, gems)
+        again = ledger.system_wallet("sink:crafting", gems)
     assert again.pk == created.pk
-    assert Wallet.objects.get(pk=again.pk).name == SystemWallet.REWARDS
+    assert Wallet.objects.get(pk=again.pk).name == "sink:crafting"
 
 
 def test_a_system_wallet_created_in_a_rolled_back_transaction_is_not_remembered(gems):
     with pytest.raises(Rollback), transaction.atomic():
-        forgotten = ledger.system_wallet(SystemWallet.REWARDS, gems)
+        forgotten = ledger.system_wallet("sink:crafting", gems)
         raise Rollback
     assert not Wallet.objects.filter(pk=forgotten.pk).exists()
 
-    wallet = ledger.system_wallet(SystemWallet.REWARDS, gems)
+    wallet = ledger.system_wallet("sink:crafting", gems)
     assert wallet.pk != forgotten.pk
-    assert Wallet.objects.filter(pk=wallet.pk, name=SystemWallet.REWARDS).exists()
+    assert Wallet.objects.filter(pk=wallet.pk, name="sink:crafting").exists()
+
+
+def test_a_new_currency_opens_its_named_system_wallets_at_once(gems):
+    names = Wallet.objects.filter(currency=gems, owner=None).values_list("name", flat=True)
+    assert sorted(names) == sorted(SystemWallet.values)

@@ -20,6 +20,7 @@ def schema(django_db_blocker):
         "/api/v1/products/{product_id}/use",
         "/api/v1/users/{user_id}/add-funds",
         "/api/v1/users/{user_id}/spend",
+        "/api/v1/transfers",
         "/api/v1/auth/token",
     ],
 )

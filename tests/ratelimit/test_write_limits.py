@@ -1,4 +1,4 @@
-"""Purchase, use, add-funds and spend are rate limited per user: 429 `rate_limited`,
+"""Purchase, use, add-funds, spend and transfers are rate limited per user: 429 `rate_limited`,
 Retry-After."""
 
 import pytest
@@ -33,6 +33,15 @@ def add_funds(client, user, key):
 def spend(client, user, key):
     return client.post(
         f"/api/v1/users/{user.pk}/spend", {"amount": 10}, format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
+
+
+def transfer(client, sender, receiver, key):
+    return client.post(
+        "/api/v1/transfers",
+        {"from_user": sender.pk, "to_user": receiver.pk, "amount": 10},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
     )
 
 
@@ -131,6 +140,25 @@ def test_a_player_naming_someone_else_still_spends_its_own_budget(limiter, playe
     for _ in range(3):
         assert purchase(player_client, product, user_id=victim.pk).status_code == 403
     assert purchase(player_client, product).status_code == 429
+
+
+def test_a_backend_settling_transfers_is_counted_per_sender(limiter, backend_client, player):
+    receiver, other_sender = UserFactory(), UserFactory(funds=100)
+    for n in range(3):
+        assert transfer(backend_client, player, receiver, f"t{n}").status_code == 201
+    assert_rate_limited(transfer(backend_client, player, receiver, "t3"))
+    assert transfer(backend_client, other_sender, receiver, "t4").status_code == 201
+    assert (balance_of(player), balance_of(receiver)) == (1000 - 3 * 10, 4 * 10)
+
+
+def test_a_player_naming_another_sender_still_spends_its_own_transfer_budget(
+    limiter, player, player_client
+):
+    victim, receiver = UserFactory(funds=1000), UserFactory()
+    for n in range(3):
+        assert transfer(player_client, victim, receiver, f"t{n}").status_code == 403
+    assert_rate_limited(transfer(player_client, player, receiver, "t3"))
+    assert balance_of(victim) == 1000
 
 
 def test_anonymous_callers_get_401_before_any_counting(limiter, api_client, product):

@@ -1,16 +1,23 @@
 """The ledger against a model: random sequences of top-ups and spends (fresh and replayed
-idempotency keys), purchases, uses and refunds, compared after every step with a few
-dictionaries: each player's wallet in the default currency (balance, held, available), its
-holdings, its ledger rows, and the system wallets the currency moved to and from.
+idempotency keys), purchases, uses, refunds, and holds placed, captured (all or part, to a sink
+or to the other player), voided and expired on a clock the model moves forward, and transfers
+between the players, compared after
+every step with a few dictionaries: each player's wallet in the default currency (balance,
+held, available), its holdings, its pending holds, its ledger rows, and the system wallets the
+currency moved to and from. Currency is conserved after every step (assert_ledger_consistent).
 
-Top-ups, spends, purchases and uses go through the HTTP API (so through the idempotency
-decorator, the serializers and the cache); refunds through the service support staff use. The
+Top-ups, spends, purchases, uses and holds go through the HTTP API (so through the idempotency
+decorator, the serializers and the cache); refunds through the service support staff use, and
+expiry through the service the minute's task runs, at the model's clock. The
 test database is a `transaction=True` one so that every request commits and on-commit cache
 invalidation runs as in production: a stale cached inventory would show up as a mismatch.
 """
 
+from datetime import datetime, timedelta
+
 import pytest
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -27,7 +34,8 @@ from rest_framework.test import APIClient
 from economy.common.exceptions import NotRefundable
 from economy.inventory.models import InventoryItem
 from economy.inventory.services import refund_purchase
-from economy.ledger.models import Kind, Status, SystemWallet, Transaction, Wallet
+from economy.ledger import holds
+from economy.ledger.models import Hold, HoldStatus, Kind, Status, SystemWallet, Transaction, Wallet
 from tests.factories import PermanentProductFactory, ProductFactory, TokenFactory, UserFactory
 from tests.support.ledger import assert_ledger_consistent, system_balance
 
@@ -37,7 +45,15 @@ MAX_DEPOSIT = 100_000
 # A few shared strings, so repeated keys are common; the fresh ones are made unique per step.
 REUSED_KEYS = ("k-a", "k-b", "k-c")
 SINKS = (None, "sink:entry-fees")  # None: the request names none, sink:spend
-SYSTEM_WALLETS = (SystemWallet.DEPOSITS, SystemWallet.STORE, SystemWallet.SPEND, "sink:entry-fees")
+PRIZES = "sink:prizes"  # where holds are paid when they name no player
+SYSTEM_WALLETS = (
+    SystemWallet.DEPOSITS,
+    SystemWallet.STORE,
+    SystemWallet.SPEND,
+    "sink:entry-fees",
+    PRIZES,
+    SystemWallet.HOLDS,
+)
 
 
 def _client(user):
@@ -66,9 +82,14 @@ class LedgerMachine(RuleBasedStateMachine):
             )
         }
         # The default currency's wallet of each player: None until it opens (on a player's
-        # first top-up, spend or purchase, even refused), then its balance. Nothing here
-        # reserves currency, so `held` stays 0 and `available` is the balance.
+        # first top-up, spend, purchase or hold, even refused, or as a hold's destination),
+        # then its balance; `reserved` is what its pending holds hold.
         self.wallet = {player.pk: None for player in self.players}
+        self.reserved = {player.pk: 0 for player in self.players}
+        # hold id -> (user_id, amount, destination, on_expiry, expires_at) of pending holds
+        self.pending = {}
+        self.ended = set()
+        self.clock = timedelta(0)  # how far the model's clock is ahead of the real one
         self.held = {(player.pk, pk): 0 for player in self.players for pk in self.products}
         # System wallets are shared by every example run on this database: from where they are.
         self.system = {name: system_balance(name) for name in SYSTEM_WALLETS}
@@ -90,18 +111,21 @@ class LedgerMachine(RuleBasedStateMachine):
     def _balance(self, user_id):
         return self.wallet[user_id] or 0
 
+    def _available(self, user_id):
+        return self._balance(user_id) - self.reserved[user_id]
+
     def _open(self, user_id):
         if self.wallet[user_id] is None:
             self.wallet[user_id] = 0
 
     def _assert_wallet_in(self, body, user_id):
         """The wallet a 201 shows: the model's, in the default currency."""
-        balance = self.wallet[user_id]
+        balance, held = self.wallet[user_id], self.reserved[user_id]
         assert (body["currency"], body["balance"], body["held"], body["available"]) == (
             "coins",
             balance,
-            0,
-            balance,
+            held,
+            balance - held,
         ), body
 
     def _assert_refused_for_funds(self, response, user_id, required):
@@ -110,7 +134,7 @@ class LedgerMachine(RuleBasedStateMachine):
         assert error["code"] == "insufficient_funds"
         assert error["details"] == {
             "currency": "coins",
-            "available": self._balance(user_id),
+            "available": self._available(user_id),
             "required": required,
         }
 
@@ -182,7 +206,7 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         self._open(user_id)
         self.ledger_rows[user_id] += 1  # a failed row for a refusal, the spend otherwise
-        if amount > self._balance(user_id):
+        if amount > self._available(user_id):
             self._assert_refused_for_funds(response, user_id, amount)
         else:
             assert response.status_code == 201, response.content
@@ -266,7 +290,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self._open(user_id)
         if not product.is_consumable and held:
             expected = (409, "already_owned")
-        elif cost > self._balance(user_id):
+        elif cost > self._available(user_id):
             expected = (409, "insufficient_funds")
         else:
             expected = (201, None)
@@ -353,6 +377,164 @@ class LedgerMachine(RuleBasedStateMachine):
         self.ledger_rows[user_id] += 1
         self.purchases[purchase_id][4] = True
 
+    @rule(
+        player=st.integers(0, 1),
+        amount=st.integers(1, 400),
+        expires_in=st.sampled_from([60, 600, 3600]),
+        on_expiry=st.sampled_from(["void", "capture"]),
+        to_rival=st.booleans(),
+    )
+    def place_hold(self, player, amount, expires_in, on_expiry, to_rival):
+        user_id = self.players[player].pk
+        rival = self.players[1 - player].pk
+        destination = f"player:{rival}" if to_rival else PRIZES
+        response = self.backend.post(
+            f"/api/v1/users/{user_id}/holds",
+            {
+                "amount": amount,
+                "expires_in": expires_in,
+                "on_expiry": on_expiry,
+                "destination": destination,
+            },
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=self._key(False, 0),
+        )
+        self._open(user_id)
+        if to_rival:
+            self._open(rival)  # a player destination's wallet opens when the hold is placed
+        self.ledger_rows[user_id] += 1  # the pending reservation, or a failed row
+        if amount > self._available(user_id):
+            self._assert_refused_for_funds(response, user_id, amount)
+            return
+        assert response.status_code == 201, response.content
+        self.reserved[user_id] += amount
+        body = response.json()
+        self._assert_wallet_in(body, user_id)
+        hold = body["hold"]
+        assert (hold["status"], hold["amount"], hold["destination"]) == (
+            "pending",
+            amount,
+            destination,
+        )
+        expires_at = datetime.fromisoformat(hold["expires_at"])
+        self.pending[hold["id"]] = (user_id, amount, destination, on_expiry, expires_at)
+
+    def _pay(self, hold_id, paid, destination):
+        """The model's side of a hold ending: release it, and pay `paid` to `destination`."""
+        user_id, amount, _, _, _ = self.pending.pop(hold_id)
+        self.ended.add(hold_id)
+        self.reserved[user_id] -= amount
+        if paid:
+            self.wallet[user_id] -= paid
+            self.ledger_rows[user_id] += 1  # the capture row
+            if destination.startswith("player:"):
+                payee = int(destination.removeprefix("player:"))
+                self.wallet[payee] = self._balance(payee) + paid
+            else:
+                self.system[destination] += paid
+
+    @precondition(lambda self: self.pending or self.ended)
+    @rule(
+        data=st.data(),
+        part=st.sampled_from([None, 1, 0.5, 2.0]),
+        to_rival=st.booleans(),
+    )
+    def capture_hold(self, data, part, to_rival):
+        hold_id = data.draw(st.sampled_from(sorted({*self.pending, *self.ended})))
+        body = {}
+        if hold_id in self.pending:
+            user_id, amount, destination, _, _ = self.pending[hold_id]
+            if part is not None:
+                body["amount"] = max(1, int(amount * part)) if part != 1 else amount
+            if to_rival:
+                rival = next(p.pk for p in self.players if p.pk != user_id)
+                body["destination"] = destination = f"player:{rival}"
+        response = self.backend.post(
+            f"/api/v1/holds/{hold_id}/capture",
+            body,
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=self._key(False, 0),
+        )
+        if hold_id in self.ended:
+            assert response.status_code == 409, response.content
+            assert response.json()["error"]["code"] == "hold_not_pending"
+            return
+        paid = body.get("amount", amount)
+        if paid > amount:
+            assert response.status_code == 409, response.content
+            assert response.json()["error"]["code"] == "amount_exceeds_hold"
+            return
+        assert response.status_code == 200, response.content
+        self._pay(hold_id, paid, destination)
+        shown = response.json()
+        self._assert_wallet_in(shown, user_id)
+        assert (shown["hold"]["status"], shown["hold"]["captured_amount"]) == ("captured", paid)
+
+    @precondition(lambda self: self.pending or self.ended)
+    @rule(data=st.data())
+    def void_hold(self, data):
+        hold_id = data.draw(st.sampled_from(sorted({*self.pending, *self.ended})))
+        response = self.backend.post(
+            f"/api/v1/holds/{hold_id}/void",
+            {},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=self._key(False, 0),
+        )
+        if hold_id in self.ended:
+            assert response.status_code == 409, response.content
+            assert response.json()["error"]["code"] == "hold_not_pending"
+            return
+        assert response.status_code == 200, response.content
+        user_id = self.pending[hold_id][0]
+        self._pay(hold_id, 0, "")
+        self._assert_wallet_in(response.json(), user_id)
+
+    @rule(minutes=st.sampled_from([0, 2, 15, 90]))
+    def clock_moves_and_holds_expire(self, minutes):
+        """The minute's task, at the model's clock: every hold due by then ends as placed."""
+        self.clock += timedelta(minutes=minutes)
+        now = timezone.now() + self.clock
+        due = sorted(hold_id for hold_id, hold in self.pending.items() if hold[4] <= now)
+        assert holds.expire_due_holds(now=now) == len(due)
+        for hold_id in due:
+            _, amount, destination, on_expiry, _ = self.pending[hold_id]
+            self._pay(hold_id, amount if on_expiry == "capture" else 0, destination)
+        assert set(
+            Hold.objects.filter(pk__in=due, status=HoldStatus.EXPIRED).values_list("pk", flat=True)
+        ) == set(due)
+
+    @rule(player=st.integers(0, 1), amount=st.integers(1, 400))
+    def transfer(self, player, amount):
+        """A trusted backend moves coins from one player to the other (an accepted trade)."""
+        sender, receiver = self.players[player].pk, self.players[1 - player].pk
+        response = self.backend.post(
+            "/api/v1/transfers",
+            {"from_user": sender, "to_user": receiver, "amount": amount},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=self._key(False, 0),
+        )
+        self._open(sender)
+        self._open(receiver)
+        if amount > self._available(sender):
+            self._assert_refused_for_funds(response, sender, amount)  # no row is written
+            return
+        assert response.status_code == 201, response.content
+        self.wallet[sender] -= amount
+        self.wallet[receiver] += amount
+        self.ledger_rows[sender] += 1  # the receiver is its counterparty, not its player
+        body = response.json()
+        assert (body["sender"]["balance"], body["receiver"]["balance"]) == (
+            self.wallet[sender],
+            self.wallet[receiver],
+        )
+        assert body["sender"]["available"] == self._available(sender)
+
+    def teardown(self):
+        """End this example's holds: the next example's clock must not find them pending."""
+        if getattr(self, "pending", None):
+            for hold_id in list(self.pending):
+                holds.void_hold(hold_id=hold_id)
+
     # --- invariants -------------------------------------------------------------------------
 
     @invariant()
@@ -365,10 +547,14 @@ class LedgerMachine(RuleBasedStateMachine):
             for wallet in Wallet.objects.filter(owner_id__in=ids).select_related("currency")
         }
         assert wallets == {
-            user_id: ("coins", balance, 0)
+            user_id: ("coins", balance, self.reserved[user_id])
             for user_id, balance in self.wallet.items()
             if balance is not None
         }
+        pending = Hold.objects.filter(user_id__in=ids, status=HoldStatus.PENDING)
+        assert sorted(pending.values_list("pk", "amount")) == sorted(
+            (hold_id, hold[1]) for hold_id, hold in self.pending.items()
+        )
         assert all(balance >= held >= 0 for _, balance, held in wallets.values())
         assert {name: system_balance(name) for name in SYSTEM_WALLETS} == self.system
         held = {
@@ -388,10 +574,10 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         for user_id, client in self.clients.items():
             body = client.get("/api/v1/users/me").json()
-            balance = self._balance(user_id)
+            balance, held = self._balance(user_id), self.reserved[user_id]
             assert body["balance"] == balance
             assert body["balances"] == {
-                "coins": {"balance": balance, "held": 0, "available": balance}
+                "coins": {"balance": balance, "held": held, "available": balance - held}
             }
 
     @invariant()

@@ -1,27 +1,30 @@
-"""One global lock order (wallets by id, then inventory rows by product id, then the
-Idempotency-Key's record) holds for every money path: every pair of operations on one player,
-with and without keys, raced by real threads for a while, never deadlocks, never answers 5xx,
-and leaves the books right."""
+"""One global lock order (wallets by id, then a hold, then inventory rows by product id, then
+the Idempotency-Key's record) holds for every money path: every pair of operations on one
+player, with and without keys, raced by real threads for a while, never deadlocks, never
+answers 5xx, and leaves the books right."""
 
 import itertools
 import threading
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
 from economy.catalog.models import Product
 from economy.inventory import services as inventory
+from economy.ledger import holds
 from economy.ledger import services as ledger
-from economy.ledger.models import Kind, Status, Transaction
+from economy.ledger.models import Hold, HoldStatus, Kind, Status, Transaction
 from tests.factories import ProductFactory, StaffFactory, UserFactory
 from tests.support.api import client_for, grant
 from tests.support.ledger import assert_ledger_consistent
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-RACE_SECONDS = 1.0
+RACE_SECONDS = 0.6
 
 
 class Game:
@@ -34,6 +37,7 @@ class Game:
         backend = grant(UserFactory(username=f"backend-{uuid.uuid4().hex[:6]}"), "add_funds")
         self.backend = client_for(backend)
         self.staff = StaffFactory()
+        self.rival = UserFactory(funds=1_000)
         inventory.purchase_product(user_id=self.player.pk, product_id=self.potion.pk, quantity=50)
 
     def purchase(self, keyed):
@@ -92,6 +96,47 @@ class Game:
             return 409
         return 201
 
+    def hold(self, keyed):
+        return self.backend.post(
+            f"/api/v1/users/{self.player.pk}/holds",
+            {"amount": 6, "destination": f"player:{self.rival.pk}"},
+            format="json",
+            **self._key(True),
+        ).status_code
+
+    def capture(self, keyed):
+        return self._end("capture", {"amount": 2})
+
+    def void(self, keyed):
+        return self._end("void", {})
+
+    def expire(self, keyed):
+        holds.expire_due_holds(now=timezone.now() + timedelta(hours=2), batch_size=5)
+        return 200
+
+    def transfer_out(self, keyed):
+        return self._transfer(self.player, self.rival)
+
+    def transfer_in(self, keyed):
+        return self._transfer(self.rival, self.player)
+
+    def _transfer(self, sender, receiver):
+        return self.backend.post(
+            "/api/v1/transfers",
+            {"from_user": sender.pk, "to_user": receiver.pk, "amount": 3},
+            format="json",
+            **self._key(True),
+        ).status_code
+
+    def _end(self, action, body):
+        hold = Hold.objects.filter(user=self.player, status=HoldStatus.PENDING).order_by("?")
+        hold_id = hold.values_list("pk", flat=True).first()
+        if hold_id is None:
+            return self.hold(True)
+        return self.backend.post(
+            f"/api/v1/holds/{hold_id}/{action}", body, format="json", **self._key(True)
+        ).status_code
+
     @staticmethod
     def _key(keyed):
         return {"HTTP_IDEMPOTENCY_KEY": uuid.uuid4().hex} if keyed else {}
@@ -106,6 +151,12 @@ OPERATIONS = [
     ("spend", True),
     ("adjust", False),
     ("refund", False),
+    ("hold", True),
+    ("capture", True),
+    ("void", True),
+    ("expire", False),
+    ("transfer_out", True),
+    ("transfer_in", True),
 ]
 
 

@@ -9,7 +9,8 @@ from tests.support.ledger import balance_of, snapshot
 
 pytestmark = pytest.mark.django_db
 
-# (method, path template, body): {victim} is the other player's id, {product} a product's.
+# (method, path template, body): {victim} is the other player's id, {friend} a third player's,
+# {product} a product's.
 USER_SCOPED = [
     ("get", "/api/v1/users/{victim}", None),
     ("get", "/api/v1/users/{victim}/inventory", None),
@@ -18,6 +19,13 @@ USER_SCOPED = [
     ("post", "/api/v1/users/{victim}/add-funds", {"amount": 100}),
     ("post", "/api/v1/users/{victim}/spend", {"amount": 100}),
     ("post", "/api/v1/products/{product}/purchase", {"quantity": 1, "user_id": "{victim}"}),
+    ("get", "/api/v1/users/{victim}/transfers", None),
+    ("post", "/api/v1/transfers", {"from_user": "{victim}", "to_user": "{friend}", "amount": 100}),
+    (
+        "post",
+        "/api/v1/transfers",
+        {"from_user": "{victim}", "to_user": "{friend}", "product": "{product}"},
+    ),
 ]
 ME = ("get", "/api/v1/users/me", None)
 # Everything that needs a caller, for the 401 cases.
@@ -63,6 +71,13 @@ def victim(db, product):
 
 
 @pytest.fixture
+def ids(victim, product):
+    """The ids the paths and bodies name: the victim's, a friend's to send to, a product's."""
+    friend = UserFactory(username="friend", email="friend@example.com")
+    return {"victim": victim.pk, "friend": friend.pk, "product": product.pk}
+
+
+@pytest.fixture
 def content_manager(db):
     from django.contrib.auth.models import Permission
 
@@ -76,7 +91,7 @@ def content_manager(db):
 def _fill(value, **ids):
     if isinstance(value, str):
         filled = value.format(**ids)
-        return int(filled) if value == "{victim}" else filled
+        return int(filled) if value in ("{victim}", "{friend}", "{product}") else filled
     if isinstance(value, dict):
         return {key: _fill(item, **ids) for key, item in value.items()}
     return value
@@ -88,13 +103,19 @@ def _call(client, method, path, body, **headers):
     return getattr(client, method)(path, body, format="json", **headers)
 
 
-# A trusted backend (accounts.add_funds, not staff) reads no player's data either; crediting,
-# debiting and buying for a player is what it is for, so those are not in its rows. A content
-# manager is staff (for the admin) with no permission over players: refused everything.
+# A trusted backend (accounts.add_funds, not staff) reads no player's data either, except the
+# transfers it settles; crediting, debiting, buying for a player and moving its currency or
+# items is what it is for, so those are not in its rows. A content manager is staff (for the
+# admin) with no permission over players: refused everything.
+TRUSTED_READS = ("/transfers",)
 OTHER_USER_CASES = [
     *[("player", case) for case in USER_SCOPED],
     *[("content_manager", case) for case in USER_SCOPED],
-    *[("backend", case) for case in USER_SCOPED if case[0] == "get"],
+    *[
+        ("backend", case)
+        for case in USER_SCOPED
+        if case[0] == "get" and not case[1].endswith(TRUSTED_READS)
+    ],
 ]
 # Money moved by a trusted backend only: a player may not credit nor debit itself either.
 MONEY_ROUTES = [case for case in USER_SCOPED if case[1].endswith(("/add-funds", "/spend"))]
@@ -104,12 +125,11 @@ MONEY_ROUTES = [case for case in USER_SCOPED if case[1].endswith(("/add-funds", 
     ("actor", "case"), OTHER_USER_CASES, ids=[f"{a}-{_ids(c)}" for a, c in OTHER_USER_CASES]
 )
 def test_another_users_data_is_403_and_leaks_nothing(
-    case, actor, request, make_client, victim, product
+    case, actor, request, make_client, victim, ids
 ):
     method, path, body = case
     caller = request.getfixturevalue(actor)
     before = snapshot()
-    ids = {"victim": victim.pk, "product": product.pk}
     response = _call(
         make_client(caller),
         method,
@@ -164,18 +184,17 @@ def test_any_authenticated_caller_lists_the_currencies(actor, request, make_clie
 
 
 @pytest.mark.parametrize("case", AUTHENTICATED, ids=_ids)
-def test_no_token_is_401(case, api_client, victim, product):
+def test_no_token_is_401(case, api_client, ids):
     method, path, body = case
     before = snapshot()
-    ids = {"victim": victim.pk, "product": product.pk}
     response = _call(api_client, method, _fill(path, **ids), _fill(body, **ids))
     assert_error(response, 401, "not_authenticated")
     assert snapshot() == before
 
 
 @pytest.mark.parametrize("case", AUTHENTICATED, ids=_ids)
-def test_an_unknown_token_is_401(case, api_client, victim, product):
-    _assert_token_refused(case, BAD_TOKENS[0], api_client, victim, product)
+def test_an_unknown_token_is_401(case, api_client, ids):
+    _assert_token_refused(case, BAD_TOKENS[0], api_client, ids)
 
 
 @pytest.mark.parametrize("token", BAD_TOKENS)
@@ -184,17 +203,16 @@ def test_an_unknown_token_is_401(case, api_client, victim, product):
     [USER_SCOPED[0], USER_SCOPED[4], USER_SCOPED[5], ME],
     ids=_ids,
 )
-def test_a_malformed_token_is_401(case, token, api_client, player, victim, product):
+def test_a_malformed_token_is_401(case, token, api_client, player, ids):
     from rest_framework.authtoken.models import Token
 
     valid = Token.objects.get_or_create(user=player)[0].key
-    _assert_token_refused(case, token.format(valid=valid), api_client, victim, product)
+    _assert_token_refused(case, token.format(valid=valid), api_client, ids)
 
 
-def _assert_token_refused(case, header, api_client, victim, product):
+def _assert_token_refused(case, header, api_client, ids):
     method, path, body = case
     before = snapshot()
-    ids = {"victim": victim.pk, "product": product.pk}
     api_client.credentials(HTTP_AUTHORIZATION=header)
     response = _call(api_client, method, _fill(path, **ids), _fill(body, **ids))
     assert_error(response, 401, "not_authenticated")
@@ -203,11 +221,30 @@ def _assert_token_refused(case, header, api_client, victim, product):
 
 def test_a_player_reads_its_own_data(player, player_client):
     """The other side of the matrix: the same routes work for the owner."""
-    for path in ("", "/inventory", "/transactions"):
+    for path in ("", "/inventory", "/transactions", "/transfers"):
         assert player_client.get(f"/api/v1/users/{player.pk}{path}").status_code == 200
 
 
 def test_staff_read_anyones_data(staff_client, victim):
-    for path in ("", "/inventory", "/transactions"):
+    for path in ("", "/inventory", "/transactions", "/transfers"):
         response = staff_client.get(f"/api/v1/users/{victim.pk}{path}")
         assert response.status_code == 200, response.content
+
+
+def test_a_trusted_backend_reads_the_transfers_it_settles(backend_client, victim):
+    response = backend_client.get(f"/api/v1/users/{victim.pk}/transfers")
+    assert response.status_code == 200, response.content
+    assert response.json()["results"] == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"amount": 100}, {"product": "{product}"}],
+    ids=["currency", "items"],
+)
+def test_a_trusted_backend_moves_a_players_currency_and_items(body, backend_client, victim, ids):
+    """The other side of the matrix: what a player is refused, a trusted backend may do."""
+    body = {"from_user": victim.pk, "to_user": ids["friend"], **_fill(body, **ids)}
+    response = _call(backend_client, "post", "/api/v1/transfers", body, HTTP_IDEMPOTENCY_KEY="t-1")
+    assert response.status_code == 201, response.content
+    assert response.json()["transfer"]["from_user"] == victim.pk

@@ -57,11 +57,13 @@ MONEY_ROUTES = ["add-funds", "spend"]
 
 
 @pytest.mark.parametrize("body", NOT_JSON)
-@pytest.mark.parametrize("route", ["purchase", "use", *MONEY_ROUTES])
+@pytest.mark.parametrize("route", ["purchase", "use", *MONEY_ROUTES, "transfers"])
 def test_a_body_that_is_not_a_json_object_is_400(
     route, body, player, player_client, backend_client, product, unchanged
 ):
-    if route in MONEY_ROUTES:
+    if route == "transfers":
+        client, path = backend_client, "/api/v1/transfers"
+    elif route in MONEY_ROUTES:
         client, path = backend_client, f"/api/v1/users/{player.pk}/{route}"
     else:
         client, path = player_client, f"/api/v1/products/{product.pk}/{route}"
@@ -118,6 +120,32 @@ def test_a_wrong_amount_is_400(route, amount, player, backend_client, unchanged)
     )
     error = assert_error(response, 400, "validation_error")
     assert "amount" in error["details"]
+
+
+# Beyond its bounds (ECONOMY_MAX_DEPOSIT, ECONOMY_MAX_PURCHASE_QUANTITY) for a number, or not an
+# integer at all for an id: an integer id that large is well formed, and names nobody (404).
+WRONG_TRANSFER_NUMBERS = [
+    *[(field, value) for field in ("amount", "quantity") for value in [*WRONG_QUANTITIES, 100_001]],
+    *[
+        (field, value)
+        for field in ("from_user", "to_user", "product")
+        for value in WRONG_QUANTITIES
+    ],
+]
+
+
+@pytest.mark.parametrize(("field", "value"), WRONG_TRANSFER_NUMBERS, ids=repr)
+def test_a_wrong_number_in_a_transfer_is_400(field, value, player, backend_client):
+    from tests.factories import UserFactory
+
+    shape = "product" if field in ("quantity", "product") else "amount"
+    body = {"from_user": player.pk, "to_user": UserFactory().pk, shape: 1, field: value}
+    before = snapshot()
+    response = post_json(
+        backend_client, "/api/v1/transfers", body, HTTP_IDEMPOTENCY_KEY=f"bad-{value!r}"[:255]
+    )
+    assert field in assert_error(response, 400, "validation_error")["details"]
+    assert snapshot() == before
 
 
 @pytest.mark.parametrize("route", MONEY_ROUTES)
@@ -275,7 +303,9 @@ def test_an_unknown_or_malformed_product_id_is_a_clean_404(
 
 
 @pytest.mark.parametrize("user_id", ["424242", BEYOND_BIGINT, str(HUGE), "abc", "-1", "0"])
-@pytest.mark.parametrize("route", ["", "/inventory", "/transactions", "/add-funds", "/spend"])
+@pytest.mark.parametrize(
+    "route", ["", "/inventory", "/transactions", "/transfers", "/add-funds", "/spend"]
+)
 def test_an_unknown_malformed_or_huge_user_id_is_a_clean_404(
     route, user_id, staff_client, unchanged
 ):
@@ -308,6 +338,9 @@ BAD_QUERIES = [
     ("/api/v1/users/{me}/transactions", "page_size=0", 400),
     ("/api/v1/users/{me}/transactions", "page_size=101", 400),
     ("/api/v1/users/{me}/transactions", f"page_size={BEYOND_BIGINT}", 400),
+    *[("/api/v1/users/{me}/transfers", f"cursor={cursor}", 400) for cursor in FORGED_CURSORS],
+    ("/api/v1/users/{me}/transfers", "page_size=0", 400),
+    ("/api/v1/users/{me}/transfers", f"page_size={BEYOND_BIGINT}", 400),
     ("/api/v1/analytics/popular-products", f"days={BEYOND_BIGINT}", 400),
     ("/api/v1/analytics/popular-products", "limit=-5", 400),
     ("/api/v1/analytics/popular-products", "days=1.5", 400),

@@ -10,7 +10,10 @@ from tests.factories import StaffFactory
 
 groups_migration = importlib.import_module("economy.backoffice.migrations.0001_groups")
 permissions_migration = importlib.import_module(
-    "economy.backoffice.migrations.0002_currencies_and_wallets"
+    "economy.backoffice.migrations.0003_holds_and_events"
+)
+transfers_migration = importlib.import_module(
+    "economy.transfers.migrations.0003_support_views_transfers"
 )
 
 CONTENT_MANAGERS = "Content managers"
@@ -22,6 +25,7 @@ def ensure_groups():
     suite flushes the database (and the migration's rows with it), so tests re-run the
     migration's own forward function rather than rely on its first run."""
     permissions_migration.add_permissions(apps, None)
+    transfers_migration.add_permissions(apps, None)
 
 
 def staff_in(group_name, **fields):

@@ -3,8 +3,9 @@
 from economy.accounts.models import User
 from economy.catalog.models import Currency, Product
 from economy.common.models import IdempotencyRecord
+from economy.events.models import Event
 from economy.inventory.models import InventoryItem
-from economy.ledger.models import Transaction, Wallet
+from economy.ledger.models import Hold, Transaction, Wallet
 from economy.ledger.selectors import currency_sums, system_balances, wallet_drift
 
 
@@ -21,10 +22,21 @@ def balance_of(user: User, currency: str | None = None) -> int:
 def assert_ledger_consistent():
     """Every player wallet holds what its ledger rows say, and every currency sums to 0."""
     drift = [
-        (w.owner.username, w.currency.code, w.balance, w.ledger_balance, w.held, w.ledger_held)
+        (
+            w.owner.username,
+            w.currency.code,
+            w.balance,
+            w.ledger_balance,
+            w.held,
+            w.ledger_held,
+            w.pending_holds,
+        )
         for w in wallet_drift()
     ]
-    assert drift == [], f"wallets differ from the ledger (user, currency, balance, ledger): {drift}"
+    assert drift == [], (
+        "wallets differ from the ledger (user, currency, balance, ledger balance, held, "
+        f"pending rows, pending holds): {drift}"
+    )
     unbalanced = {code: total for code, total in currency_sums().items() if total}
     assert unbalanced == {}, f"currencies that do not sum to 0: {unbalanced}"
 
@@ -38,6 +50,8 @@ def snapshot():
         "inventory": sorted(InventoryItem.objects.values_list("user_id", "product_id", "quantity")),
         "transactions": Transaction.objects.count(),
         "idempotency_keys": IdempotencyRecord.objects.count(),
+        "holds": sorted(Hold.objects.values_list("pk", "status")),
+        "events": Event.objects.count(),
     }
 
 

@@ -1,6 +1,7 @@
-"""Admin pages that show several apps at once: users with their inventory and ledger, the
-ledger with its refund action, and products with their recent purchases."""
+"""Admin pages that show several apps at once or act through services: users with their
+inventory, open holds and ledger, the ledger with its refund action, holds with their void
+action, and products with their recent purchases."""
 
-from . import products, transactions, users
+from . import holds, products, transactions, users
 
-__all__ = ["products", "transactions", "users"]
+__all__ = ["holds", "products", "transactions", "users"]

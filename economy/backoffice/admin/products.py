@@ -39,14 +39,29 @@ class ProductAdminForm(forms.ModelForm):
 
     class Meta:
         model = Product
-        fields = ("name", "description", "type", "price", "price_currency", "is_active")
+        fields = (
+            "name",
+            "description",
+            "type",
+            "price",
+            "price_currency",
+            "is_active",
+            "is_giftable",
+        )
 
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     form = ProductAdminForm
-    list_display = ("name", "type", "price_with_currency", "is_active", "purchases_last_7_days")
-    list_filter = ("type", "is_active", "price_currency")
+    list_display = (
+        "name",
+        "type",
+        "price_with_currency",
+        "is_active",
+        "is_giftable",
+        "purchases_last_7_days",
+    )
+    list_filter = ("type", "is_active", "is_giftable", "price_currency")
     list_select_related = ("price_currency",)
     search_fields = ("name",)
     readonly_fields = ("created_at", "updated_at")
@@ -57,6 +72,7 @@ class ProductAdmin(admin.ModelAdmin):
         "price",
         "price_currency",
         "is_active",
+        "is_giftable",
         "created_at",
         "updated_at",
     )

@@ -97,5 +97,7 @@ class TransactionAdmin(ReadOnlyAdmin):
             "form": form,
             "queryset": queryset.order_by("pk"),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "action": "refund",
+            "button": "Refund",
         }
         return TemplateResponse(request, "admin/ledger/transaction/refund.html", context)

@@ -19,7 +19,7 @@ from economy.catalog.models import Currency
 from economy.common.exceptions import DomainError
 from economy.inventory.models import InventoryItem
 from economy.ledger import services as ledger
-from economy.ledger.models import Transaction, Wallet
+from economy.ledger.models import Hold, HoldStatus, Transaction, Wallet
 
 LATEST_TRANSACTIONS = 20
 
@@ -60,6 +60,34 @@ class InventoryInline(ReadOnlyInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[InventoryItem]:
         return super().get_queryset(request).select_related("product")
+
+
+class OpenHoldsInline(ReadOnlyInline):
+    model = Hold
+    fk_name = "user"
+    fields = readonly_fields = (
+        "amount",
+        "currency",
+        "destination",
+        "expires_at",
+        "on_expiry",
+        "reference",
+        "created_at",
+    )
+    show_change_link = True
+    verbose_name_plural = "open holds"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Hold]:
+        return (
+            super()
+            .get_queryset(request)
+            .filter(status=HoldStatus.PENDING)
+            .select_related("wallet__currency", "destination__currency")
+        )
+
+    @admin.display(description="currency")
+    def currency(self, hold: Hold) -> str:
+        return hold.wallet.currency.code
 
 
 class LatestTransactionsFormSet(BaseInlineFormSet):
@@ -142,7 +170,7 @@ class UserAdmin(DjangoUserAdmin):
         ),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
-    inlines = (WalletInline, InventoryInline, LatestTransactionsInline)
+    inlines = (WalletInline, OpenHoldsInline, InventoryInline, LatestTransactionsInline)
 
     def get_inlines(
         self, request: HttpRequest, obj: User | None

@@ -22,9 +22,14 @@ ADDED = {
 
 def add_permissions(apps, schema_editor):
     groups.create_groups(apps, schema_editor)
+    grant(apps, ADDED)
+
+
+def grant(apps, added):
+    """Add to each group the permissions listed for it: {group name: [(app, model, codename)]}."""
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    for name, wanted in ADDED.items():
+    for name, wanted in added.items():
         group = Group.objects.get(name=name)
         for app_label, model, codename in wanted:
             group.permissions.add(

@@ -27,6 +27,8 @@ PRODUCTS = [
     ("Dragon egg", ProductType.CONSUMABLE, 5, "gems", "Hatches a companion. Priced in gems."),
 ]
 DEMO_PLAYER = "demo"
+# Opponents for the demo player's matches (no token: a game server acts for them).
+DEMO_OPPONENTS = ("bob", "cara")
 DEMO_BACKEND = "payments-demo"
 DEMO_BALANCE = 1000
 DEMO_GEMS = 50
@@ -37,7 +39,8 @@ class Command(BaseCommand):
     help = (
         "Create demo data: the sample products, a player 'demo' with a token and "
         f"{DEMO_BALANCE} coins and {DEMO_GEMS} gems (a second currency, with an initial "
-        "grant and a maximum), a payments backend 'payments-demo' that may add funds, "
+        f"grant and a maximum), its opponents {' and '.join(DEMO_OPPONENTS)} with "
+        f"{DEMO_BALANCE} coins each, a payments backend 'payments-demo' that may add funds, "
         "and a staff superuser 'admin' with a generated password. "
         "Safe to run again: nothing is created twice."
     )
@@ -52,6 +55,12 @@ class Command(BaseCommand):
             "--backend-token-only",
             action="store_true",
             help="Print only the demo payments backend's token (it may add funds).",
+        )
+        parser.add_argument(
+            "--ids-only",
+            action="store_true",
+            help="Print only the demo players' ids as shell assignments (DEMO=1 BOB=2 ...), "
+            'for eval "$(... --ids-only)".',
         )
 
     @transaction.atomic
@@ -79,15 +88,14 @@ class Command(BaseCommand):
             player_password = secrets.token_urlsafe(9)
             player.set_password(player_password)
             player.save(update_fields=["password"])
-        demo_grants = Transaction.objects.filter(
-            user=player, kind=Kind.ADJUSTMENT, reason="Demo balance"
-        )
-        for currency, amount in ((currencies["coins"], DEMO_BALANCE), (gems, DEMO_GEMS)):
-            if not demo_grants.filter(currency=currency).exists():
-                ledger.adjust_balance(
-                    user_id=player.pk, amount=amount, currency=currency, reason="Demo balance"
-                )
+        self._grant(player, ((currencies["coins"], DEMO_BALANCE), (gems, DEMO_GEMS)))
         token, _ = Token.objects.get_or_create(user=player)
+        players = {DEMO_PLAYER: player}
+        for name in DEMO_OPPONENTS:
+            players[name], _ = User.objects.get_or_create(
+                username=name, defaults={"email": f"{name}@example.com"}
+            )
+            self._grant(players[name], ((currencies["coins"], DEMO_BALANCE),))
 
         backend, _ = User.objects.get_or_create(username=DEMO_BACKEND)
         backend.user_permissions.add(Permission.objects.get(codename="add_funds"))
@@ -98,11 +106,18 @@ class Command(BaseCommand):
             admin_password = secrets.token_urlsafe(12)
             User.objects.create_superuser(ADMIN_USERNAME, "admin@example.com", admin_password)
 
+        if options["ids_only"]:
+            self.stdout.write(
+                " ".join(f"{name.upper()}={user.pk}" for name, user in players.items())
+            )
+            return
         if options["token_only"] or options["backend_token_only"]:
             self.stdout.write(token.key if options["token_only"] else backend_token.key)
             return
         self.stdout.write(f"Products created: {created} (catalog holds {Product.objects.count()}).")
         self.stdout.write(f"Demo player '{DEMO_PLAYER}' (id {player.pk}) token: {token.key}")
+        opponents = ", ".join(f"'{name}' (id {players[name].pk})" for name in DEMO_OPPONENTS)
+        self.stdout.write(f"Its opponents: {opponents}.")
         self.stdout.write(f"Demo payments backend '{DEMO_BACKEND}' token: {backend_token.key}")
         if player_password:
             self.stdout.write(f"Demo player password: {player_password} (shown once).")
@@ -113,3 +128,15 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Staff superuser '{ADMIN_USERNAME}' already exists.")
+
+    @staticmethod
+    def _grant(player: Any, amounts: tuple[tuple[Currency, int], ...]) -> None:
+        """The demo balance in each currency, granted once (a support adjustment)."""
+        granted = Transaction.objects.filter(
+            user=player, kind=Kind.ADJUSTMENT, reason="Demo balance"
+        )
+        for currency, amount in amounts:
+            if not granted.filter(currency=currency).exists():
+                ledger.adjust_balance(
+                    user_id=player.pk, amount=amount, currency=currency, reason="Demo balance"
+                )

@@ -5,15 +5,16 @@ from django.core.management.base import BaseCommand
 
 from economy.accounts.management.support import USER_HELP, to_json, user_or_error
 from economy.inventory.selectors import inventory_for_user
-from economy.ledger.selectors import history, player_wallets
+from economy.ledger.models import HoldStatus
+from economy.ledger.selectors import history, holds_of, player_wallets
 
 LATEST = 20
 
 
 class Command(BaseCommand):
     help = (
-        f"Show a user: its wallets (balance, held, available per currency), inventory and the "
-        f"last {LATEST} transactions. "
+        f"Show a user: its wallets (balance, held, available per currency), open holds, "
+        f"inventory and the last {LATEST} transactions. "
         "--json prints the same as one JSON document."
     )
 
@@ -57,6 +58,18 @@ class Command(BaseCommand):
                 }
                 for wallet in player_wallets(user_id=user.pk)
             ],
+            "open_holds": [
+                {
+                    "id": hold.pk,
+                    "currency": hold.wallet.currency.code,
+                    "amount": hold.amount,
+                    "destination": hold.destination.label,
+                    "expires_at": hold.expires_at,
+                    "on_expiry": hold.on_expiry,
+                    "reference": hold.reference,
+                }
+                for hold in holds_of(user_id=user.pk, status=HoldStatus.PENDING, size=LATEST)
+            ],
             "inventory": [
                 {
                     "product": item["product"]["name"],
@@ -91,6 +104,16 @@ class Command(BaseCommand):
                 else ""
             )
             self.stdout.write(f"  {wallet['currency']:<10} {wallet['balance']:>10}{held}")
+        self.stdout.write("Open holds:")
+        if not report["open_holds"]:
+            self.stdout.write("  (none)")
+        for hold in report["open_holds"]:
+            reference = f" — {hold['reference']}" if hold["reference"] else ""
+            self.stdout.write(
+                f"  #{hold['id']} {hold['amount']:>8} {hold['currency']:<8} -> "
+                f"{hold['destination']}, {hold['on_expiry']} at "
+                f"{hold['expires_at']:%Y-%m-%d %H:%M:%S}{reference}"
+            )
         self.stdout.write("Inventory:")
         for item in report["inventory"] or [None]:
             if item is None:

@@ -13,7 +13,8 @@ from economy.ledger.selectors import currency_sums, wallets_with_ledger_totals
 class Command(BaseCommand):
     help = (
         "Check the books: every player wallet's balance equals its completed credits minus its "
-        "completed debits, and its held equals its pending holds; and every currency sums to 0 "
+        "completed debits, and its held equals both its pending ledger rows and what its pending "
+        "holds reserve; and every currency sums to 0 "
         "over all wallets, players' and system ones (whose balances are derived from the "
         "ledger). Reads wallets in batches by id, so memory stays flat whatever their number. "
         "Prints one line per drift; exit 0 when the books are right, 1 on any drift."
@@ -37,7 +38,12 @@ class Command(BaseCommand):
             checked += 1
             totals: Any = wallet  # annotated by wallets_with_ledger_totals
             ledger_balance, ledger_held = totals.ledger_balance, totals.ledger_held
-            if (wallet.balance, wallet.held) != (ledger_balance, ledger_held):
+            pending_holds = totals.pending_holds
+            if (wallet.balance, wallet.held, wallet.held) != (
+                ledger_balance,
+                ledger_held,
+                pending_holds,
+            ):
                 drift.append(
                     {
                         "wallet_id": wallet.pk,
@@ -48,6 +54,7 @@ class Command(BaseCommand):
                         "ledger_balance": ledger_balance,
                         "held": wallet.held,
                         "ledger_held": ledger_held,
+                        "pending_holds": pending_holds,
                     }
                 )
         # A single player's wallets say nothing about a currency's total.
@@ -70,7 +77,8 @@ class Command(BaseCommand):
                     f"DRIFT wallet {row['wallet_id']} of {row['username']} (id {row['user_id']}, "
                     f"{row['currency']}): balance {row['balance']}, ledger {row['ledger_balance']}"
                     f" ({row['balance'] - row['ledger_balance']:+d}); held {row['held']}, "
-                    f"pending holds {row['ledger_held']}"
+                    f"pending ledger rows {row['ledger_held']}, pending holds "
+                    f"{row['pending_holds']}"
                 )
             for code, total in unbalanced.items():
                 self.stdout.write(f"DRIFT currency {code}: the wallets sum to {total:+d}, not 0")
