@@ -258,3 +258,25 @@ def _request(method, url, data, headers, timeout):
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.headers, exc.read()
+
+
+def manage_on_sqlite(*args, database):
+    """`manage.py <args>` in a process of its own on the embedded default (`make run`'s
+    settings) with the SQLite file `database`; its stdout. Fails the test if it fails."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "PYTEST_"))
+    }
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.local", SQLITE_PATH=str(database))
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout

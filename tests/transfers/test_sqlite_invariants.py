@@ -3,14 +3,11 @@ database is migrated and used through the services by a real `manage.py` process
 forbidden write is tried on it directly (migrations/sql/0002_append_only.sqlite.sql)."""
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 
-from tests.support.processes import REPO
+from tests.support.processes import manage_on_sqlite as manage
 
 pytestmark = pytest.mark.slow
 
@@ -49,26 +46,6 @@ print(json.dumps({
     "sums": currency_sums(),
 }))
 """
-
-
-def manage(*args, database):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "PYTEST_"))
-    }
-    env.update(DJANGO_SETTINGS_MODULE="config.settings.local", SQLITE_PATH=str(database))
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 @pytest.fixture(scope="module")

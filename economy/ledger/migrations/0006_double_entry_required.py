@@ -6,24 +6,9 @@ from pathlib import Path
 import django.db.models.deletion
 from django.db import migrations, models
 
+from economy.common.sql_migrations import vendor_sql
+
 SQL = Path(__file__).resolve().parent / "sql"
-
-
-def _run(schema_editor, suffix):
-    vendor = schema_editor.connection.vendor
-    script = SQL / f"0006_invariants.{vendor}{suffix}.sql"
-    if not script.exists():
-        raise RuntimeError(f"The ledger's invariants exist for PostgreSQL and SQLite, not {vendor}.")
-    for statement in schema_editor.connection.ops.prepare_sql_script(script.read_text()):
-        schema_editor.execute(statement, params=None)
-
-
-def install_invariants(apps, schema_editor):
-    _run(schema_editor, "")
-
-
-def remove_invariants(apps, schema_editor):
-    _run(schema_editor, ".reverse")
 
 
 class Migration(migrations.Migration):
@@ -45,5 +30,5 @@ class Migration(migrations.Migration):
             name="credit_wallet",
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="credits", to="ledger.wallet"),
         ),
-        migrations.RunPython(install_invariants, remove_invariants),
+        vendor_sql(SQL / "0006_invariants"),
     ]

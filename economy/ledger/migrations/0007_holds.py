@@ -8,24 +8,9 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from economy.common.sql_migrations import vendor_sql
+
 SQL = Path(__file__).resolve().parent / "sql"
-
-
-def _run(schema_editor, suffix):
-    vendor = schema_editor.connection.vendor
-    script = SQL / f"0007_holds.{vendor}{suffix}.sql"
-    if not script.exists():
-        raise RuntimeError(f"The holds' invariants exist for PostgreSQL and SQLite, not {vendor}.")
-    for statement in schema_editor.connection.ops.prepare_sql_script(script.read_text()):
-        schema_editor.execute(statement, params=None)
-
-
-def install_invariants(apps, schema_editor):
-    _run(schema_editor, "")
-
-
-def remove_invariants(apps, schema_editor):
-    _run(schema_editor, ".reverse")
 
 
 class Migration(migrations.Migration):
@@ -65,5 +50,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='hold_amount_gt_0'), models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'captured', 'voided', 'expired'])), name='hold_status_valid'), models.CheckConstraint(condition=models.Q(('on_expiry__in', ['void', 'capture'])), name='hold_on_expiry_valid'), models.CheckConstraint(condition=models.Q(('wallet', models.F('destination')), _negated=True), name='hold_destination_not_its_wallet'), models.CheckConstraint(condition=models.Q(models.Q(('capture__isnull', True), ('captured_amount__isnull', True), ('resolved_at__isnull', True), ('status', 'pending')), models.Q(models.Q(('status', 'pending'), _negated=True), ('resolved_at__isnull', False), models.Q(models.Q(('capture__isnull', True), ('captured_amount__isnull', True)), models.Q(('capture__isnull', False), ('captured_amount__gt', 0), ('captured_amount__lte', models.F('amount'))), _connector='OR')), _connector='OR'), name='hold_outcome_consistent'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'captured'), _negated=True), ('capture__isnull', False), _connector='OR'), name='hold_captured_has_capture'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'voided'), _negated=True), ('capture__isnull', True), _connector='OR'), name='hold_voided_pays_nothing')],
             },
         ),
-        migrations.RunPython(install_invariants, remove_invariants),
+        vendor_sql(SQL / "0007_holds"),
     ]
