@@ -3,7 +3,12 @@
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 
 from .idempotency import KEY_PATTERN
@@ -106,3 +111,24 @@ def state_exclusive_fields(result: dict[str, Any], **_: Any) -> dict[str, Any]:
         if name in schemas:
             schemas[name]["not"] = {"required": list(fields)}
     return result
+
+
+def money_write(
+    *,
+    operation_id: str,
+    request: Any,
+    response: Any,
+    refusals: str,
+    status_code: int = 201,
+) -> Any:
+    """The OpenAPI of a money-moving POST: its body, its answer, the Idempotency-Key it
+    requires, the errors every such POST can answer and its own 409 `refusals`."""
+    return extend_schema(
+        operation_id=operation_id,
+        request=request,
+        parameters=[idempotency_key_header(required=True), RETRY_AFTER_HEADER],
+        responses={
+            status_code: response,
+            **errors(*AUTH_ERRORS, *BODY_ERRORS, 403, 404, 409, 422, **{"409": refusals}),
+        },
+    )

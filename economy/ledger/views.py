@@ -28,10 +28,8 @@ from economy.common.idempotency import idempotent
 from economy.common.pagination import Position, keyset_page
 from economy.common.schema import (
     AUTH_ERRORS,
-    BODY_ERRORS,
-    RETRY_AFTER_HEADER,
     errors,
-    idempotency_key_header,
+    money_write,
 )
 from economy.common.serializers import represent
 from economy.common.throttling import FixedWindowThrottle
@@ -157,14 +155,11 @@ class AddFundsView(APIView):
     permission_classes = [IsAuthenticated, CanAddFunds]
     throttle_classes = [AddFundsThrottle]
 
-    @extend_schema(
+    @money_write(
         operation_id="users_add_funds",
         request=AddFundsRequestSerializer,
-        parameters=[idempotency_key_header(required=True), RETRY_AFTER_HEADER],
-        responses={
-            201: BalanceChangeSerializer,
-            **errors(*AUTH_ERRORS, *BODY_ERRORS, 403, 404, 409, 422, **{"409": ADD_FUNDS_REFUSALS}),
-        },
+        response=BalanceChangeSerializer,
+        refusals=ADD_FUNDS_REFUSALS,
     )
     @idempotent(required=True)
     def post(self, request: Request, user_id: int) -> Response:
@@ -191,14 +186,11 @@ class SpendView(APIView):
     permission_classes = [IsAuthenticated, CanAddFunds]
     throttle_classes = [SpendThrottle]
 
-    @extend_schema(
+    @money_write(
         operation_id="users_spend",
         request=SpendRequestSerializer,
-        parameters=[idempotency_key_header(required=True), RETRY_AFTER_HEADER],
-        responses={
-            201: BalanceChangeSerializer,
-            **errors(*AUTH_ERRORS, *BODY_ERRORS, 403, 404, 409, 422, **{"409": SPEND_REFUSALS}),
-        },
+        response=BalanceChangeSerializer,
+        refusals=SPEND_REFUSALS,
     )
     @idempotent(required=True)
     def post(self, request: Request, user_id: int) -> Response:
@@ -289,14 +281,11 @@ class HoldListView(APIView):
         page = keyset_page(request, rows, after=after, size=size)
         return Response({**page, "results": HoldSerializer(page["results"], many=True).data})
 
-    @extend_schema(
+    @money_write(
         operation_id="users_place_hold",
         request=HoldRequestSerializer,
-        parameters=[idempotency_key_header(required=True), RETRY_AFTER_HEADER],
-        responses={
-            201: HoldChangeSerializer,
-            **errors(*AUTH_ERRORS, *BODY_ERRORS, 403, 404, 409, 422, **{"409": PLACE_REFUSALS}),
-        },
+        response=HoldChangeSerializer,
+        refusals=PLACE_REFUSALS,
     )
     @idempotent(required=True)
     def post(self, request: Request, user_id: int) -> Response:
@@ -349,14 +338,12 @@ class HoldCaptureView(APIView):
     permission_classes = [IsAuthenticated, IsTrusted]
     throttle_classes = [HoldEndThrottle]
 
-    @extend_schema(
+    @money_write(
         operation_id="holds_capture",
         request=CaptureRequestSerializer,
-        parameters=[idempotency_key_header(required=True), RETRY_AFTER_HEADER],
-        responses={
-            200: HoldChangeSerializer,
-            **errors(*AUTH_ERRORS, *BODY_ERRORS, 403, 404, 409, 422, **{"409": CAPTURE_REFUSALS}),
-        },
+        response=HoldChangeSerializer,
+        refusals=CAPTURE_REFUSALS,
+        status_code=200,
     )
     @idempotent(required=True)
     def post(self, request: Request, hold_id: int) -> Response:
@@ -378,14 +365,12 @@ class HoldVoidView(APIView):
     permission_classes = [IsAuthenticated, IsTrusted]
     throttle_classes = [HoldEndThrottle]
 
-    @extend_schema(
+    @money_write(
         operation_id="holds_void",
         request=VoidRequestSerializer,
-        parameters=[idempotency_key_header(required=True), RETRY_AFTER_HEADER],
-        responses={
-            200: HoldChangeSerializer,
-            **errors(*AUTH_ERRORS, *BODY_ERRORS, 403, 404, 409, 422, **{"409": VOID_REFUSALS}),
-        },
+        response=HoldChangeSerializer,
+        refusals=VOID_REFUSALS,
+        status_code=200,
     )
     @idempotent(required=True)
     def post(self, request: Request, hold_id: int) -> Response:

@@ -16,10 +16,8 @@ from economy.common.idempotency import idempotent
 from economy.common.pagination import Position, keyset_page
 from economy.common.schema import (
     AUTH_ERRORS,
-    BODY_ERRORS,
-    RETRY_AFTER_HEADER,
     errors,
-    idempotency_key_header,
+    money_write,
 )
 from economy.common.serializers import represent
 from economy.common.throttling import FixedWindowThrottle
@@ -74,14 +72,11 @@ class TransferView(APIView):
     permission_classes = [IsAuthenticated]
     throttle_classes = [TransferThrottle]
 
-    @extend_schema(
+    @money_write(
         operation_id="transfers_create",
         request=TransferRequestSerializer,
-        parameters=[idempotency_key_header(required=True), RETRY_AFTER_HEADER],
-        responses={
-            201: TransferResultSerializer,
-            **errors(*AUTH_ERRORS, *BODY_ERRORS, 403, 404, 409, 422, **{"409": TRANSFER_REFUSALS}),
-        },
+        response=TransferResultSerializer,
+        refusals=TRANSFER_REFUSALS,
     )
     @idempotent(required=True)
     def post(self, request: Request) -> Response:
