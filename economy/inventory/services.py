@@ -20,6 +20,8 @@ from economy.common.exceptions import (
     ProductUnavailable,
     QuantityNotAllowed,
 )
+from economy.events import outbox
+from economy.events.models import EventType
 from economy.ledger import services as ledger
 from economy.ledger.models import Kind, Status, Transaction, Wallet
 
@@ -30,7 +32,14 @@ from .models import InventoryItem
 class PurchaseResult(NamedTuple):
     transaction: Transaction
     quantity_held: int
-    wallet: Wallet  # the buyer's wallet in the price currency, after the purchase
+    wallet: Wallet  # the buyer's wallet in the price currency, after the purchase (or refund)
+
+
+class ItemUse(NamedTuple):
+    user_id: int
+    product: Product
+    used: int
+    quantity_left: int
 
 
 def _product_for_sale(product_id: int) -> Product:
@@ -59,9 +68,10 @@ def purchase_product(
     Guarantees: under the lock of the player's wallet in the price currency, then of its
     inventory row (the global lock order), ownership and funds are checked, the units are
     delivered and price x quantity moves from the wallet to sink:store, with the unit price
-    paid, in one transaction. Purchases of one player are serialised by that lock, so they never
-    overspend or lose an update; purchases of different players share no row. A refusal for
-    funds or ownership changes nothing but leaves a `failed` ledger row. The inventory cache is
+    paid, in one transaction with its `purchase.completed` event. Purchases of one player are
+    serialised by that lock, so they never overspend or lose an update; purchases of different
+    players share no row. A refusal for funds or ownership changes nothing but leaves a `failed`
+    ledger row and its `purchase.refused` event, committed together. The inventory cache is
     invalidated on commit only.
 
     Raises Product.DoesNotExist, ProductUnavailable, InvalidInput, AlreadyOwned,
@@ -87,17 +97,25 @@ def purchase_product(
                     quantity=quantity,
                     idempotency_key=idempotency_key,
                 )
+                result = PurchaseResult(purchase, held, wallet)
+                outbox.record(EventType.PURCHASE_COMPLETED, result, user_id=user_id)
                 cache.invalidate_on_commit(user_id)
-                return PurchaseResult(purchase, held, wallet)
+                return result
             # A gift of the permanent landed since _owns looked: nothing was added.
             refusal = AlreadyOwned(product_id=product.pk)
-    ledger.record_failed_purchase(
-        wallet=wallet,
-        product=product,
-        quantity=quantity,
-        failure=refusal.code,
-        idempotency_key=idempotency_key,
-    )
+    # The failed row and its event commit together: in the caller's transaction, or in one of
+    # their own when there is none. The wallet is as the refusal found it.
+    with transaction.atomic(savepoint=False):
+        failed = ledger.record_failed_purchase(
+            wallet=wallet,
+            product=product,
+            quantity=quantity,
+            failure=refusal.code,
+            idempotency_key=idempotency_key,
+        )
+        outbox.record(
+            EventType.PURCHASE_REFUSED, ledger.BalanceChange(failed, wallet), user_id=user_id
+        )
     raise refusal
 
 
@@ -120,7 +138,8 @@ def _owns(*, user_id: int, product: Product) -> bool:
 
 
 def use_product(*, user_id: int, product_id: int, quantity: int = 1) -> int:
-    """Consume units of a consumable the player holds. Returns the units left.
+    """Consume units of a consumable the player holds, with an `item.used` event. Returns the
+    units left.
 
     One conditional UPDATE takes them (quantity >= wanted), so concurrent uses of the last unit
     cannot both succeed and the quantity never goes below 0 (a CHECK holds that too). It locks
@@ -140,8 +159,12 @@ def use_product(*, user_id: int, product_id: int, quantity: int = 1) -> int:
             quantity=F("quantity") - quantity, updated_at=timezone.now()
         )
         if updated:
+            left = items.values_list("quantity", flat=True).get()
+            outbox.record(
+                EventType.ITEM_USED, ItemUse(user_id, product, quantity, left), user_id=user_id
+            )
             cache.invalidate_on_commit(user_id)
-            return items.values_list("quantity", flat=True).get()
+            return left
     held = items.values_list("quantity", flat=True).first()
     if not held:
         raise NotInInventory(product_id=product.pk)
@@ -156,8 +179,8 @@ def refund_purchase(
     The units the player still holds, up to the number bought, are taken out of the inventory
     and credited back at the price paid, from sink:store (a consumable partly used is refunded
     pro rata for the units left; one fully used is refused). A `refund` row linked to the
-    purchase records it. The UNIQUE constraint on refunds per purchase backs the check made
-    under the wallet lock.
+    purchase records it, with its `purchase.refunded` event; a refusal writes neither. The
+    UNIQUE constraint on refunds per purchase backs the check made under the wallet lock.
 
     Raises Transaction.DoesNotExist, InvalidInput, NotRefundable, BalanceLimitExceeded.
     """
@@ -195,6 +218,11 @@ def refund_purchase(
             )
             refund = ledger.credit_refund(
                 wallet=wallet, purchase=purchase, quantity=units, reason=reason, staff=staff
+            )
+            outbox.record(
+                EventType.PURCHASE_REFUNDED,
+                PurchaseResult(refund, item.quantity - units, wallet),
+                user_id=purchase.user_id,
             )
             cache.invalidate_on_commit(purchase.user_id)
     if refusal is not None:

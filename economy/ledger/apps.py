@@ -6,4 +6,5 @@ class LedgerConfig(AppConfig):
     label = "ledger"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 (connects the receivers)
+        # Declares the events' payloads (the OpenAPI schema reads them); connects the receivers.
+        from . import events, signals  # noqa: F401

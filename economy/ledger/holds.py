@@ -28,7 +28,6 @@ from economy.common.exceptions import (
     InvalidExpiry,
     InvalidInput,
 )
-from economy.common.serializers import represent
 from economy.events import outbox
 from economy.events.models import EventType
 
@@ -43,7 +42,6 @@ from .models import (
     SystemWallet,
     Wallet,
 )
-from .serializers import BalanceSerializer, HoldSerializer
 
 _EVENTS = {
     HoldStatus.CAPTURED: EventType.HOLD_CAPTURED,
@@ -329,9 +327,4 @@ def _end(
 
 
 def _record(event_type: EventType, hold: Hold, wallet: Wallet) -> None:
-    outbox.record(
-        event_type,
-        user_id=hold.user_id,
-        hold=represent(HoldSerializer, hold),
-        balance=represent(BalanceSerializer, wallet),
-    )
+    outbox.record(event_type, HoldChange(hold, wallet), user_id=hold.user_id)

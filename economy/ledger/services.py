@@ -23,6 +23,8 @@ from economy.common.exceptions import (
     InsufficientFunds,
     InvalidInput,
 )
+from economy.events import outbox
+from economy.events.models import EventType
 
 from . import locks
 from .models import Kind, Status, SystemWallet, Transaction, Wallet
@@ -250,8 +252,8 @@ def add_funds(
     idempotency_key: str = "",
 ) -> BalanceChange:
     """Credit a top-up from a trusted backend: faucet:deposits -> the player, a completed
-    `deposit`. Raises InvalidInput for an amount outside 1..ECONOMY_MAX_DEPOSIT,
-    BalanceLimitExceeded, User.DoesNotExist for an unknown player."""
+    `deposit`, with its `deposit.completed` event. Raises InvalidInput for an amount outside
+    1..ECONOMY_MAX_DEPOSIT, BalanceLimitExceeded, User.DoesNotExist for an unknown player."""
     validate_amount(amount)
     with transaction.atomic(savepoint=False):
         wallet = lock_wallet(user_id=user_id, currency=currency)
@@ -265,9 +267,11 @@ def add_funds(
                 created_by=actor,
                 idempotency_key=idempotency_key,
             )
+            change = BalanceChange(row, wallet)
+            outbox.record(EventType.DEPOSIT_COMPLETED, change, user_id=user_id)
     if refusal is not None:
         raise refusal
-    return BalanceChange(row, wallet)
+    return change
 
 
 def adjust_balance(
@@ -275,7 +279,8 @@ def adjust_balance(
 ) -> BalanceChange:
     """Support's correction, with its reason and who made it: a positive amount is granted from
     faucet:grants, a negative one taken into sink:corrections (never below what the player has
-    available). Same limits as add_funds on the amount's size."""
+    available), with its `balance.adjusted` event. Same limits as add_funds on the amount's
+    size."""
     validate_amount(-amount if type(amount) is int and amount < 0 else amount)
     reason = _reason(reason)
     with transaction.atomic(savepoint=False):
@@ -295,9 +300,11 @@ def adjust_balance(
                 reason=reason,
                 created_by=staff,
             )
+            change = BalanceChange(row, wallet)
+            outbox.record(EventType.BALANCE_ADJUSTED, change, user_id=user_id)
     if refusal is not None:
         raise refusal
-    return BalanceChange(row, wallet)
+    return change
 
 
 def spend(
@@ -312,8 +319,8 @@ def spend(
 ) -> BalanceChange:
     """Debit a player for a sink that is not a catalog purchase (an entry fee, crafting, a
     revive): the player -> `sink` (a "sink:..." wallet, created on first use), a completed
-    `spend`. A refusal for funds leaves a `failed` row. Raises InvalidInput, InsufficientFunds,
-    User.DoesNotExist."""
+    `spend`, with its `spend.completed` event. A refusal for funds leaves a `failed` row and no
+    event. Raises InvalidInput, InsufficientFunds, User.DoesNotExist."""
     validate_amount(amount)
     sink_wallet = system_wallet(sink, currency)
     fields: dict[str, Any] = {
@@ -326,7 +333,9 @@ def spend(
         refusal = shortfall(wallet, amount)
         if refusal is None:
             row = post(debit=wallet, credit=sink_wallet, amount=amount, kind=Kind.SPEND, **fields)
-            return BalanceChange(row, wallet)
+            change = BalanceChange(row, wallet)
+            outbox.record(EventType.SPEND_COMPLETED, change, user_id=user_id)
+            return change
     record_failure(
         debit=wallet,
         credit=sink_wallet,
@@ -384,15 +393,15 @@ def credit_refund(
     staff: User | None = None,
 ) -> Transaction:
     """Credit back `quantity` units of a purchase at the price paid: sink:store -> the buyer's
-    locked wallet, a `refund` linked to the purchase. The caller has taken the units out of
-    the inventory in the same transaction."""
+    locked wallet, a `refund` linked to the purchase (and to its product, as loaded with it).
+    The caller has taken the units out of the inventory in the same transaction."""
     assert purchase.unit_price is not None  # every purchase is priced (txn_purchase_priced)
     return post(
         debit=system_wallet(SystemWallet.STORE, wallet.currency),
         credit=wallet,
         amount=quantity * purchase.unit_price,
         kind=Kind.REFUND,
-        product_id=purchase.product_id,
+        product=purchase.product,
         quantity=quantity,
         unit_price=purchase.unit_price,
         refund_of=purchase,

@@ -15,7 +15,7 @@ the sender's wallet lock so that parallel transfers cannot together exceed it.
 """
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import F
@@ -31,7 +31,6 @@ from economy.common.exceptions import (
     NotInInventory,
     NotTransferable,
 )
-from economy.common.serializers import represent
 from economy.events import outbox
 from economy.events.models import EventType
 from economy.inventory import cache as inventory_cache
@@ -43,7 +42,6 @@ from economy.ledger.models import Kind, Wallet
 
 from . import selectors
 from .models import Transfer
-from .serializers import CurrencyTransferSerializer, ItemTransferSerializer
 
 
 class CurrencyTransfer(NamedTuple):
@@ -124,7 +122,7 @@ def transfer_currency(
                 idempotency_key=idempotency_key,
             )
             result = CurrencyTransfer(record, sender, receiver)
-            _record_event(record, represent(CurrencyTransferSerializer, result))
+            outbox.record(EventType.TRANSFER_COMPLETED, result, user_id=from_user_id)
             return result
     raise refusal
 
@@ -185,7 +183,7 @@ def transfer_items(
                     Holding(from_user_id, product.pk, left),
                     Holding(to_user_id, product.pk, held),
                 )
-                _record_event(record, represent(ItemTransferSerializer, result))
+                outbox.record(EventType.TRANSFER_COMPLETED, result, user_id=from_user_id)
                 inventory_cache.invalidate_on_commit(from_user_id)
                 inventory_cache.invalidate_on_commit(to_user_id)
                 return result
@@ -261,7 +259,3 @@ def _take_units(item: InventoryItem, quantity: int) -> int:
         quantity=F("quantity") - quantity, updated_at=timezone.now()
     )
     return item.quantity - quantity
-
-
-def _record_event(record: Transfer, payload: dict[str, Any]) -> None:
-    outbox.record(EventType.TRANSFER_COMPLETED, user_id=record.from_user_id, **payload)

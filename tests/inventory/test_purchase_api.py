@@ -230,9 +230,10 @@ def test_purchase_costs_at_most_10_queries_whatever_the_inventory_holds(
         assert response.status_code == 201
 
 
-def test_a_purchase_sends_three_statements_once_the_catalog_is_cached(player_client, product):
-    """Lock the wallet, add the units, write the ledger row: the inventory row is never read
-    for a consumable, and the system wallet's id is remembered (economy/ledger/services.py)."""
+def test_a_purchase_sends_four_statements_once_the_catalog_is_cached(player_client, product):
+    """Lock the wallet, add the units, write the ledger row and the event: the inventory row is
+    never read for a consumable, and the system wallet's id is remembered
+    (economy/ledger/services.py)."""
     purchase(player_client, product)
     with CaptureQueriesContext(connection) as queries:
         assert purchase(player_client, product).status_code == 201
@@ -241,6 +242,7 @@ def test_a_purchase_sends_three_statements_once_the_catalog_is_cached(player_cli
         "SELECT id, owner_id,",  # the wallet, FOR NO KEY UPDATE
         "INSERT INTO inventory_inventoryitem",  # ON CONFLICT: add to the row
         'INSERT INTO "ledger_transaction"',
+        'INSERT INTO "events_event"',  # purchase.completed, built from what is in memory
     ]
 
 
