@@ -8,6 +8,7 @@ from economy.common.views import HealthView, ReadinessView
 from economy.inventory import urls as inventory_urls
 from economy.ledger import urls as ledger_urls
 from economy.transfers import urls as transfers_urls
+from economy.webhooks import urls as webhooks_urls
 
 # Each app keeps its routes in its own urls.py; they are listed here flat rather than through
 # include(""): every include a path does not match raises and records a Resolver404, which
@@ -20,6 +21,7 @@ api_v1 = [
     *inventory_urls.urlpatterns,
     *ledger_urls.urlpatterns,
     *transfers_urls.urlpatterns,
+    *webhooks_urls.urlpatterns,
 ]
 
 # The API first: the game client's requests are the many, the admin's the few.

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "economy.ledger",
     "economy.inventory",
     "economy.transfers",
+    "economy.webhooks",
     "economy.backoffice",
 ]
 
@@ -197,6 +198,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Two fields named `type` with different choices: the products' keeps its name.
+    "ENUM_NAME_OVERRIDES": {
+        "TypeEnum": "economy.catalog.models.ProductType",
+        "EventTypeEnum": "economy.events.models.EventType",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "economy.common.schema.state_exclusive_fields",
@@ -248,6 +254,23 @@ ECONOMY_HOLD_MAX_SECONDS = env.int("ECONOMY_HOLD_MAX_SECONDS", default=30 * 24 *
 # What a player may send to other players per UTC day in a giftable currency, unless the
 # currency sets its own limit in the admin.
 ECONOMY_DAILY_TRANSFER_LIMIT = env.int("ECONOMY_DAILY_TRANSFER_LIMIT", default=10_000)
+
+# --- Webhooks (economy/webhooks, docs/webhooks.md) ------------------------------------------
+# One POST's connect + read timeout; a worker's batch for one endpoint stops starting new POSTs
+# after the lease less one timeout, and a batch whose worker died is sent again after its lease.
+ECONOMY_WEBHOOK_TIMEOUT_SECONDS = env.float("ECONOMY_WEBHOOK_TIMEOUT_SECONDS", default=10)
+ECONOMY_WEBHOOK_LEASE_SECONDS = env.float("ECONOMY_WEBHOOK_LEASE_SECONDS", default=120)
+ECONOMY_WEBHOOK_BATCH = env.int("ECONOMY_WEBHOOK_BATCH", default=100)
+# Retries: the first after about the base, each one twice as late (with jitter) up to the
+# maximum gap, for as long as RETRY_FOR after the event; then the delivery is failed.
+ECONOMY_WEBHOOK_RETRY_BASE_SECONDS = env.float("ECONOMY_WEBHOOK_RETRY_BASE_SECONDS", default=5)
+ECONOMY_WEBHOOK_RETRY_MAX_SECONDS = env.float("ECONOMY_WEBHOOK_RETRY_MAX_SECONDS", default=6 * 3600)
+ECONOMY_WEBHOOK_RETRY_FOR_SECONDS = env.float(
+    "ECONOMY_WEBHOOK_RETRY_FOR_SECONDS", default=3 * 24 * 3600
+)
+# Events whose every delivery succeeded are deleted this long after they happened; events with
+# a failed or pending delivery are kept.
+ECONOMY_EVENT_RETENTION_DAYS = env.int("ECONOMY_EVENT_RETENTION_DAYS", default=30)
 
 # --- Rate limits (DRF throttles, economy/common/throttling.py, counted in the default cache) --
 # Per caller on the write paths, per client IP on token login: "60/m", "1000/h", "5/10s".

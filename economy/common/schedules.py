@@ -18,11 +18,13 @@ from django.utils import timezone
 class Schedule:
     name: str
     task: str
-    minute: str
-    hour: str
     # Seconds after which a run still queued (workers down) is dropped: the next one comes.
     expire_seconds: int
     description: str
+    # A crontab (minute, hour), or every `every_seconds` for work finer than a minute.
+    minute: str = "*"
+    hour: str = "*"
+    every_seconds: int | None = None
 
 
 SCHEDULES = (
@@ -58,6 +60,22 @@ SCHEDULES = (
         expire_seconds=3000,
         description="Recomputes the default popular-products figures (7 days, top 5).",
     ),
+    Schedule(
+        name="webhooks: dispatch events (every 2 seconds)",
+        task="economy.webhooks.dispatch_events",
+        every_seconds=2,
+        expire_seconds=10,
+        description="Gives new events their feed position and queues their webhook deliveries.",
+    ),
+    Schedule(
+        name="webhooks: purge delivered events (daily)",
+        task="economy.webhooks.purge_events",
+        minute="30",
+        hour="4",
+        expire_seconds=12 * 3600,
+        description="Deletes events older than ECONOMY_EVENT_RETENTION_DAYS that every "
+        "endpoint received; keeps those with a failed or pending delivery.",
+    ),
 )
 
 
@@ -66,6 +84,7 @@ def ensure_schedules(apps: Apps = global_apps) -> list[tuple[str, bool]]:
     times: nothing is created twice. `apps` is the app registry (a migration passes its own)."""
     # django-celery-beat's models, or a migration's historical copies of them: untyped.
     crontab_model: Any = apps.get_model("django_celery_beat", "CrontabSchedule")
+    interval_model: Any = apps.get_model("django_celery_beat", "IntervalSchedule")
     task_model: Any = apps.get_model("django_celery_beat", "PeriodicTask")
     changes_model: Any = apps.get_model("django_celery_beat", "PeriodicTasks")
     outcome: list[tuple[str, bool]] = []
@@ -79,25 +98,18 @@ def ensure_schedules(apps: Apps = global_apps) -> list[tuple[str, bool]]:
                 changed = True
             outcome.append((schedule.name, False))
             continue
-        crontab = crontab_model.objects.filter(
-            minute=schedule.minute,
-            hour=schedule.hour,
-            day_of_week="*",
-            day_of_month="*",
-            month_of_year="*",
-            timezone="UTC",
-        ).first() or crontab_model.objects.create(
-            minute=schedule.minute,
-            hour=schedule.hour,
-            day_of_week="*",
-            day_of_month="*",
-            month_of_year="*",
-            timezone="UTC",
-        )
+        if schedule.every_seconds:
+            when = {
+                "interval": interval_model.objects.get_or_create(
+                    every=schedule.every_seconds, period="seconds"
+                )[0]
+            }
+        else:
+            when = {"crontab": _crontab(crontab_model, schedule)}
         task_model.objects.create(
             name=schedule.name,
             task=schedule.task,
-            crontab=crontab,
+            **when,
             expire_seconds=schedule.expire_seconds,
             description=schedule.description,
             enabled=True,
@@ -109,3 +121,15 @@ def ensure_schedules(apps: Apps = global_apps) -> list[tuple[str, bool]]:
         # do not send the signal that does it.
         changes_model.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
     return outcome
+
+
+def _crontab(crontab_model: Any, schedule: Schedule) -> Any:
+    fields = {
+        "minute": schedule.minute,
+        "hour": schedule.hour,
+        "day_of_week": "*",
+        "day_of_month": "*",
+        "month_of_year": "*",
+        "timezone": "UTC",
+    }
+    return crontab_model.objects.filter(**fields).first() or crontab_model.objects.create(**fields)

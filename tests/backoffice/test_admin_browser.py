@@ -10,13 +10,18 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from standardwebhooks import Webhook
 
 from economy.catalog.models import Product
 from economy.ledger import holds
 from economy.ledger.models import HoldStatus, Kind, Transaction
+from economy.ledger.services import spend
+from economy.webhooks import tasks
+from economy.webhooks.models import Delivery, Endpoint
 from tests.factories import CurrencyFactory, UserFactory, default_currency
 from tests.support.admin import CONTENT_MANAGERS, SUPPORT, staff_in
 from tests.support.ledger import assert_ledger_consistent, balance_of, wallet_of
+from tests.support.receivers import Receiver
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -261,4 +266,53 @@ def test_content_manager_then_support_in_the_admin(browser, live_server, tmp_pat
     )
     assert wallet_of(player).held == 0
     assert_ledger_consistent()
+    print(f"screenshots: {screenshots}")
+
+
+def test_a_superuser_adds_a_webhook_and_support_sends_a_failed_delivery_again(
+    browser, live_server, tmp_path, settings
+):
+    settings.ECONOMY_WEBHOOK_RETRY_FOR_SECONDS = 0  # the first failure is final
+    screenshots = tmp_path / "screenshots"
+    screenshots.mkdir()
+    UserFactory(username="root", is_staff=True, is_superuser=True)
+    staff_in(SUPPORT, username="sam")
+    receiver = Receiver(statuses=[503]).start()
+    admin = AdminPage(browser, live_server.url)
+    try:
+        admin.log_in("root")
+        admin.open("/admin/webhooks/endpoint/add/")
+        admin.type("#id_url", receiver.url)
+        admin.type("#id_description", "Match server")
+        admin.find("input[name=event_types][value='spend.completed']").click()
+        admin.submit("input[name=_save]")
+        endpoint = Endpoint.objects.get()
+        assert endpoint.event_types == ["spend.completed"]
+        assert endpoint.secret in admin.messages()
+        browser.save_screenshot(str(screenshots / "superuser-endpoint-secret.png"))
+
+        player = UserFactory(username="pat", funds=100)  # balance.adjusted: not subscribed
+        spend(user_id=player.pk, amount=30, currency=default_currency(), reason="Match 7")
+        tasks.dispatch_events()  # the receiver answers 503: failed at once here
+        admin.open("/admin/webhooks/endpoint/")
+        assert "0 waiting · 1 failed · last failure 503 at" in admin.text()
+        browser.save_screenshot(str(screenshots / "superuser-endpoint-health.png"))
+
+        admin.log_in("sam")
+        admin.open("/admin/webhooks/delivery/?status=failed")
+        failed = Delivery.objects.get()
+        assert failed.status == "failed"
+        admin.find(f"input[name=_selected_action][value='{failed.pk}']").click()
+        admin.choose("select[name=action]", "redeliver")
+        admin.submit("button[name=index]")
+        assert "1 deliveries queued again" in admin.messages()
+        tasks.dispatch_events()
+        admin.open("/admin/webhooks/delivery/")
+        browser.save_screenshot(str(screenshots / "support-deliveries.png"))
+        assert "Delivered" in admin.text()
+    finally:
+        receiver.stop()
+    assert Delivery.objects.get().status == "delivered"
+    got = receiver.received[-1]  # the first one answered 503
+    assert Webhook(endpoint.secret).verify(got.body, got.headers)["type"] == "spend.completed"
     print(f"screenshots: {screenshots}")

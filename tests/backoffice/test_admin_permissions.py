@@ -53,6 +53,9 @@ def test_support_views_everything_and_may_grant_and_refund(groups):
         "ledger.void_hold",
         "events.view_event",
         "transfers.view_transfer",
+        "webhooks.view_endpoint",
+        "webhooks.view_delivery",
+        "webhooks.redeliver_delivery",
     }
 
 

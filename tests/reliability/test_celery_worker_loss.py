@@ -15,7 +15,7 @@ import pytest
 import redis
 from celery import Celery
 
-from tests.support.processes import VENV_BIN, production_env, start, stop, wait_until
+from tests.support.processes import production_env, start_worker, stop, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -50,26 +50,7 @@ def worker_env():
 
 
 def _worker(env, queue, log_path):
-    return start(
-        [
-            VENV_BIN / "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--queues",
-            queue,
-            "--include",
-            "tests.reliability.celery_probe",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "INFO",
-        ],
-        env=env,
-        log_path=log_path,
-    )
+    return start_worker(env, queue, log_path, include=["tests.reliability.celery_probe"])
 
 
 def test_a_task_lost_with_its_worker_runs_again_and_its_effect_happens_once(
@@ -78,7 +59,7 @@ def test_a_task_lost_with_its_worker_runs_again_and_its_effect_happens_once(
     store = redis.Redis.from_url(BROKER_URL)
     queue = run_id
     log = tmp_path / "worker.log"
-    sender = Celery("reliability-sender", broker=BROKER_URL)
+    sender = Celery("reliability-sender", broker=BROKER_URL, set_as_current=False)
     result = sender.send_task(TASK, args=[BROKER_URL, run_id, 60], queue=queue)
 
     first = _worker(worker_env, queue, log)

@@ -12,9 +12,13 @@ groups_migration = importlib.import_module("economy.backoffice.migrations.0001_g
 permissions_migration = importlib.import_module(
     "economy.backoffice.migrations.0003_holds_and_events"
 )
-transfers_migration = importlib.import_module(
-    "economy.transfers.migrations.0003_support_views_transfers"
-)
+role_migrations = [
+    importlib.import_module(name).Migration.operations[0]
+    for name in (
+        "economy.transfers.migrations.0003_support_views_transfers",
+        "economy.webhooks.migrations.0002_support_sees_deliveries",
+    )
+]
 
 CONTENT_MANAGERS = "Content managers"
 SUPPORT = "Support"
@@ -25,7 +29,8 @@ def ensure_groups():
     suite flushes the database (and the migration's rows with it), so tests re-run the
     migration's own forward function rather than rely on its first run."""
     permissions_migration.add_permissions(apps, None)
-    transfers_migration.add_permissions(apps, None)
+    for operation in role_migrations:
+        operation.code(apps, None)
 
 
 def staff_in(group_name, **fields):

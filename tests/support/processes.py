@@ -194,6 +194,31 @@ def start(args, *, env=None, log_path=None):
     )
 
 
+def start_worker(env, queue, log_path, *, pool="solo", concurrency=1, include=()):
+    """A real Celery worker of the service on `queue` only, its output in `log_path`."""
+    extra = [arg for module in include for arg in ("--include", module)]
+    return start(
+        [
+            VENV_BIN / "celery",
+            "-A",
+            "config",
+            "worker",
+            f"--pool={pool}",
+            f"--concurrency={concurrency}",
+            "--queues",
+            queue,
+            *extra,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel",
+            "INFO",
+        ],
+        env=env,
+        log_path=log_path,
+    )
+
+
 def stop(process, sig=signal.SIGTERM, timeout=10):
     """Signal the process group of a process started by start(); SIGKILL if it lingers."""
     if process.poll() is not None:

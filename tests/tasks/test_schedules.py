@@ -13,13 +13,19 @@ EXPECTED = {
     "economy.common.purge_idempotency_keys": ("15", "*"),
     "economy.ledger.warm_popular_products": ("0", "*"),
     "economy.ledger.expire_holds": ("*", "*"),
+    "economy.webhooks.dispatch_events": "every 2 seconds",
+    "economy.webhooks.purge_events": ("30", "4"),
 }
 
 
 def schedule_state():
     return {
-        task.task: (task.crontab.minute, task.crontab.hour)
-        for task in PeriodicTask.objects.select_related("crontab")
+        task.task: (
+            (task.crontab.minute, task.crontab.hour)
+            if task.crontab
+            else f"every {task.interval.every} {task.interval.period}"
+        )
+        for task in PeriodicTask.objects.select_related("crontab", "interval")
         if task.enabled
     }
 

@@ -13,8 +13,8 @@ from tests.support.admin import (
     SUPPORT,
     ensure_groups,
     login,
+    role_migrations,
     staff_in,
-    transfers_migration,
 )
 
 pytestmark = pytest.mark.django_db
@@ -41,8 +41,9 @@ def transfers(alice, bob, gems, potion, alice_items):
 
 def test_the_migration_grants_support_the_view_permission_once(db):
     ensure_groups()
-    transfers_migration.add_permissions(apps, None)
-    transfers_migration.add_permissions(apps, None)
+    grant = role_migrations[0].code
+    grant(apps, None)
+    grant(apps, None)
     codenames = Group.objects.get(name=SUPPORT).permissions.filter(
         content_type__app_label="transfers"
     )

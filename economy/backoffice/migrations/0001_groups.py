@@ -7,8 +7,9 @@ Re-running the forward function is safe: it only adds what is missing and resets
 permissions to the list below.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from economy.common.role_migrations import create_app_permissions
 
 GROUPS = {
     "Content managers": [
@@ -33,13 +34,7 @@ GROUPS = {
 def create_groups(apps, schema_editor):
     using = schema_editor.connection.alias if schema_editor else "default"
     for app_config in apps.get_app_configs():
-        # Historical app configs have no models module, and create_permissions skips those.
-        original = getattr(app_config, "models_module", None)
-        app_config.models_module = original or True
-        try:
-            create_permissions(app_config, apps=apps, verbosity=0, using=using)
-        finally:
-            app_config.models_module = original
+        create_app_permissions(apps, app_config, using)
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [path("events", views.EventFeedView.as_view(), name="events")]
