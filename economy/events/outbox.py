@@ -47,5 +47,10 @@ def sequence(limit: int = SEQUENCE_BATCH) -> list[Event]:
     return events
 
 
+def last_position() -> int:
+    """The last position given: every event up to it has committed, and is visible."""
+    return EventSequence.objects.values_list("last_position", flat=True).first() or 0
+
+
 def has_unsequenced() -> bool:
     return Event.objects.filter(position__isnull=True).exists()

@@ -7,7 +7,8 @@ import secrets
 from django.db import models
 from django.utils import timezone
 
-from economy.events.models import Event, EventSequence
+from economy.events import outbox
+from economy.events.models import Event
 
 
 def new_secret() -> str:
@@ -17,8 +18,7 @@ def new_secret() -> str:
 
 def current_position() -> int:
     """Where the feed is now: a new endpoint gets the events from there on."""
-    counter = EventSequence.objects.first()
-    return counter.last_position if counter else 0
+    return outbox.last_position()
 
 
 class Endpoint(models.Model):

@@ -86,6 +86,7 @@ class EventFeedQuerySerializer(serializers.Serializer):
 class EventFeedSerializer(serializers.Serializer):
     results = EventSerializer(many=True, help_text="Oldest first.")
     next_after = serializers.IntegerField(
-        help_text="The `after` of the next page: the last position here, or the one given."
+        help_text="The `after` of the next page: the last position read, past events the "
+        "`type` filter skipped."
     )
     has_more = serializers.BooleanField(help_text="Whether more events were already there.")

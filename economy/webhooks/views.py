@@ -36,15 +36,21 @@ class EventFeedView(APIView):
         if outbox.has_unsequenced():
             with transaction.atomic():
                 outbox.sequence()
-        events = Event.objects.filter(position__gt=params["after"]).order_by("position")
+        # Every position up to the last one given is visible: read up to it, so that a page with
+        # nothing more moves the cursor past what the `type` filter skipped.
+        horizon = outbox.last_position()
+        events = Event.objects.filter(position__gt=params["after"], position__lte=horizon).order_by(
+            "position"
+        )
         if params.get("type"):
             events = events.filter(type__in=params["type"])
         page = list(events[: params["limit"] + 1])
         results = page[: params["limit"]]
+        has_more = len(page) > len(results)
         return Response(
             {
                 "results": EventSerializer(results, many=True).data,
-                "next_after": results[-1].position if results else params["after"],
-                "has_more": len(page) > len(results),
+                "next_after": results[-1].position if has_more else max(horizon, params["after"]),
+                "has_more": has_more,
             }
         )

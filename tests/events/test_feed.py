@@ -131,3 +131,15 @@ def test_the_largest_position_the_schema_allows_is_an_empty_page(backend_client)
     body = backend_client.get(URL, {"after": 10**18 - 1}).json()
     assert (body["results"], body["next_after"]) == ([], 10**18 - 1)
     assert_error(backend_client.get(URL, {"after": 10**18}), 400, "validation_error")
+
+
+@pytest.mark.django_db
+def test_a_filtered_page_moves_the_cursor_past_what_the_filter_skipped(backend_client):
+    happened(3, type=EventType.DEPOSIT_COMPLETED)
+    body = backend_client.get(URL, {"type": "spend.completed"}).json()
+    assert (body["results"], body["next_after"], body["has_more"]) == ([], 3, False)
+    [spend] = happened(type=EventType.SPEND_COMPLETED)
+    happened(type=EventType.DEPOSIT_COMPLETED)
+    body = backend_client.get(URL, {"type": "spend.completed", "after": 3}).json()
+    assert [item["id"] for item in body["results"]] == [f"evt_{spend.pk}"]
+    assert body["next_after"] == 5
