@@ -1,10 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from economy.accounts import urls as accounts_urls
 from economy.catalog import urls as catalog_urls
-from economy.common.views import HealthView, ReadinessView
+from economy.common.views import HealthView, ReadinessView, unknown_api_path
 from economy.inventory import urls as inventory_urls
 from economy.ledger import urls as ledger_urls
 from economy.transfers import urls as transfers_urls
@@ -30,6 +30,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    re_path(r"^api/", unknown_api_path),
 ]
 
 handler404 = "economy.common.views.not_found"

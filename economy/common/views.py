@@ -66,6 +66,12 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return defaults.page_not_found(request, exception)
 
 
+def unknown_api_path(request: HttpRequest) -> HttpResponse:
+    """Every /api/ URL no route matched. As a route, not only handler404, so that DEBUG (`make
+    run`), whose own 404 page replaces handler404, answers in the contract's shape too."""
+    return not_found(request)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse(

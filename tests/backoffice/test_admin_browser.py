@@ -52,6 +52,8 @@ def browser(tmp_path):
         "--disable-sync",
         "--no-first-run",
         "--window-size=1280,1000",
+        # No name resolves but the live server's: a page that needs the internet shows it.
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
         f"--user-data-dir={tmp_path / 'chromium-profile'}",
     ):
         options.add_argument(flag)
@@ -316,3 +318,25 @@ def test_a_superuser_adds_a_webhook_and_support_sends_a_failed_delivery_again(
     got = receiver.received[-1]  # the first one answered 503
     assert Webhook(endpoint.secret).verify(got.body, got.headers)["type"] == "spend.completed"
     print(f"screenshots: {screenshots}")
+
+
+def test_swagger_ui_renders_with_no_internet(browser, live_server, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{live_server.url}/api/docs/")
+    title = WebDriverWait(browser, WAIT).until(
+        expected_conditions.visibility_of_element_located((By.CSS_SELECTOR, ".swagger-ui .title"))
+    )
+    assert title.text.startswith("Virtual economy API")
+    WebDriverWait(browser, WAIT).until(
+        lambda driver: driver.find_elements(By.CSS_SELECTOR, ".opblock-tag-section")
+    )
+    assert "events" in browser.find_element(By.CSS_SELECTOR, ".swagger-ui").text
+    loaded = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(entry => entry.name)"
+    )
+    assert loaded and all(url.startswith(live_server.url) for url in loaded), loaded
+    browser.save_screenshot(str(tmp_path / "swagger-offline.png"))
+    print(f"screenshot: {tmp_path / 'swagger-offline.png'}")

@@ -97,3 +97,11 @@ def test_409_for_a_well_formed_but_unknown_currency_names_it(backend_client, pla
         "currency_unavailable",
     )
     assert error["details"] == {"currency": "doubloons"}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/no-such-thing", "/api/v2/users/me", "/api/"])
+def test_404_for_an_unknown_api_route_is_json_under_debug_too(player_client, settings, path):
+    """DEBUG (`make run`) shows Django's HTML page for a URL no route matches, not handler404."""
+    settings.DEBUG = True
+    assert_error(player_client.get(path), 404, "not_found")
+    assert_error(player_client.post(path, {}, format="json"), 404, "not_found")
