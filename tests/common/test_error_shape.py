@@ -1,7 +1,9 @@
 """Every error, DRF's own included, has the contract's shape."""
 
 import pytest
+from rest_framework.test import APIClient
 
+from tests.factories import TokenFactory
 from tests.support.api import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -100,8 +102,11 @@ def test_409_for_a_well_formed_but_unknown_currency_names_it(backend_client, pla
 
 
 @pytest.mark.parametrize("path", ["/api/v1/no-such-thing", "/api/v2/users/me", "/api/"])
-def test_404_for_an_unknown_api_route_is_json_under_debug_too(player_client, settings, path):
-    """DEBUG (`make run`) shows Django's HTML page for a URL no route matches, not handler404."""
+def test_404_for_an_unknown_api_route_is_json_under_debug_too(player, settings, path):
+    """DEBUG (`make run`) shows Django's HTML page for a URL no route matches, not handler404;
+    and a POST there gets its 404, not Django's CSRF failure page."""
     settings.DEBUG = True
-    assert_error(player_client.get(path), 404, "not_found")
-    assert_error(player_client.post(path, {}, format="json"), 404, "not_found")
+    client = APIClient(enforce_csrf_checks=True)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {TokenFactory(user=player).key}")
+    assert_error(client.get(path), 404, "not_found")
+    assert_error(client.post(path, {}, format="json"), 404, "not_found")
