@@ -3,11 +3,12 @@ commit, so every cache showing catalog details goes stale at once."""
 
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from . import cache
-from .models import Currency, Product
+from .models import Currency, ItemGrant, Product
 
 
 def save_product(*, product: Product) -> Product:
@@ -18,6 +19,37 @@ def save_product(*, product: Product) -> Product:
         product.save()
         cache.bump_version_on_commit()
     return product
+
+
+def check_grants(*, bundle: Product, granted: Iterable[Product]) -> None:
+    """Refuse contents that would make `bundle` grant itself, directly or through a bundle it
+    grants (a cycle would deliver forever). Raises ValidationError naming the product."""
+    for product in granted:
+        if product.pk == bundle.pk or (bundle.pk and _grants(product.pk, bundle.pk)):
+            raise ValidationError(
+                f"{product} cannot be granted by {bundle}: it grants {bundle} itself, "
+                "directly or through the bundles it contains."
+            )
+
+
+def _grants(bundle_id: int, product_id: int) -> bool:
+    """Whether the bundle delivers the product, at any depth of the bundles it grants."""
+    seen: set[int] = set()
+    frontier = {bundle_id}
+    while frontier:
+        seen |= frontier
+        granted = set(
+            ItemGrant.objects.filter(bundle_id__in=frontier).values_list("product_id", flat=True)
+        )
+        if product_id in granted:
+            return True
+        frontier = granted - seen
+    return False
+
+
+def contents_changed() -> None:
+    """A bundle's contents were edited: every cached offer goes stale on commit."""
+    cache.bump_version_on_commit()
 
 
 def set_products_active(*, product_ids: Iterable[int], is_active: bool) -> int:

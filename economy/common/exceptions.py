@@ -52,6 +52,11 @@ class ProductUnavailable(DomainError):
     message = "This product is not available for purchase."
 
 
+class PurchaseLimitReached(DomainError):
+    code = "purchase_limit_reached"
+    message = "The player has bought as many of this product as its limit allows."
+
+
 class CurrencyUnavailable(DomainError):
     code = "currency_unavailable"
     message = "No active currency has this code."

@@ -53,6 +53,15 @@ SCHEDULES = (
         description="Voids or captures, as each says, every hold past its expiry.",
     ),
     Schedule(
+        name="inventory: expire time-limited items (every minute)",
+        task="economy.inventory.expire_items",
+        minute="*",
+        hour="*",
+        expire_seconds=50,
+        description="Marks time-limited items past their expiry, with an item.expired event "
+        "each. Expired items are not owned, listed or usable whether or not it has run.",
+    ),
+    Schedule(
         name="analytics: warm popular products (hourly)",
         task="economy.ledger.warm_popular_products",
         minute="0",

@@ -4,9 +4,11 @@ generated from the schema is refused only by rules the schema states."""
 import functools
 import re
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from django.core.validators import RegexValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
@@ -73,3 +75,21 @@ def represent(serializer_class: type[serializers.Serializer], instance: Any) -> 
     builds, which cost a money request more than its SQL (docs/performance.md), and an output
     serializer keeps no state between two representations."""
     return _output_serializer(serializer_class).to_representation(instance)
+
+
+def seconds(duration: timedelta | None) -> int | None:
+    """A duration as the API gives it: whole seconds, or None."""
+    return None if duration is None else int(duration.total_seconds())
+
+
+@extend_schema_field({"type": "integer", "nullable": True, "minimum": 1})
+class DurationSecondsField(serializers.Field):
+    """A read-only duration in whole seconds (null for none)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: timedelta) -> int | None:
+        return seconds(value)

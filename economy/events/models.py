@@ -19,6 +19,7 @@ class EventType(models.TextChoices):
     BALANCE_ADJUSTED = "balance.adjusted", "Balance adjusted"
     SPEND_COMPLETED = "spend.completed", "Spend completed"
     ITEM_USED = "item.used", "Item used"
+    ITEM_EXPIRED = "item.expired", "Item expired"
     HOLD_PLACED = "hold.placed", "Hold placed"
     HOLD_CAPTURED = "hold.captured", "Hold captured"
     HOLD_VOIDED = "hold.voided", "Hold voided"

@@ -14,7 +14,7 @@ stored under a missing token, so an evicted token cannot make an old entry look 
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -22,11 +22,14 @@ from django.db import transaction
 from economy.catalog.cache import VERSION_KEY as CATALOG_VERSION_KEY
 from economy.common import cache as safe_cache
 
+T = TypeVar("T")
+
 GENERATION_KEY = "inventory:generation"
 
 
 def _entry_key(user_id: int) -> str:
-    return f"inventory:v1:{user_id}"
+    # v2: entries carry when they next change by themselves (an expiry), beside the inventory.
+    return f"inventory:v2:{user_id}"
 
 
 def _version_key(user_id: int) -> str:
@@ -37,7 +40,7 @@ def _tokens(user_id: int) -> tuple[str, str, str]:
     return (GENERATION_KEY, CATALOG_VERSION_KEY, _version_key(user_id))
 
 
-def get_or_build(user_id: int, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def get_or_build(user_id: int, build: Callable[[], T]) -> T:
     """The cached inventory of a user, or `build()` stored under the tokens read beforehand."""
     return safe_cache.versioned_get_or_build(
         _entry_key(user_id), _tokens(user_id), build, settings.ECONOMY_INVENTORY_CACHE_TTL

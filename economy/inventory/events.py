@@ -23,8 +23,9 @@ class EventProductSerializer(serializers.Serializer):
 @payload(EventType.PURCHASE_COMPLETED)
 class PurchaseCompletedEvent(PurchaseSerializer):
     """A completed purchase: its `purchase` ledger row (price x quantity of `currency`, with
-    the unit price paid), the units of the product the buyer now holds, and the buyer's wallet
-    in the price currency after it."""
+    the unit price paid), the units of the product the buyer now holds (and until when, if it
+    is time-limited), what a bundle delivered with it (items, and currencies as `reward` rows),
+    and the buyer's wallets after it."""
 
     user_id = serializers.IntegerField(source="transaction.user_id", help_text="The buyer.")
     product = EventProductSerializer(source="transaction.product")
@@ -32,9 +33,9 @@ class PurchaseCompletedEvent(PurchaseSerializer):
 
 @payload(EventType.PURCHASE_REFUSED)
 class PurchaseRefusedEvent(BalanceChangeSerializer):
-    """A purchase refused for funds or ownership: its `failed` ledger row, which moved nothing
-    (`transaction.failure_reason`: insufficient_funds or already_owned), and the buyer's wallet
-    in the price currency as it stands."""
+    """A purchase refused: its `failed` ledger row, which moved nothing
+    (`transaction.failure_reason`: insufficient_funds, already_owned, purchase_limit_reached or
+    balance_limit_exceeded), and the buyer's wallet in the price currency as it stands."""
 
     user_id = serializers.IntegerField(source="transaction.user_id", help_text="The buyer.")
     product = EventProductSerializer(source="transaction.product")
@@ -45,7 +46,8 @@ class PurchaseRefundedEvent(PurchaseSerializer):
     """A purchase refunded by support: its `refund` ledger row (the units still held when it was
     refunded, credited back at the unit price paid; `transaction.refund_of_id` names the
     purchase, `transaction.reason` says why), the units of the product the player holds after
-    it, and the player's wallet after it."""
+    it, a bundle's granted currencies taken back (`rewards`: `refund` rows to faucet:rewards),
+    and the player's wallets after it."""
 
     user_id = serializers.IntegerField(source="transaction.user_id", help_text="The player.")
     product = EventProductSerializer(source="transaction.product")
@@ -58,8 +60,19 @@ class PurchaseRefundedEvent(PurchaseSerializer):
 
 @payload(EventType.ITEM_USED)
 class ItemUsedEvent(UseSerializer):
-    """Units of a consumable used by the player, and the units left."""
+    """Units of a consumable used by the player, the units left, and until when its effect runs
+    (a product with a duration)."""
 
-    product_id = serializers.IntegerField(source="product.pk")
     user_id = serializers.IntegerField(help_text="The player.")
     product = EventProductSerializer()
+
+
+@payload(EventType.ITEM_EXPIRED)
+class ItemExpiredEvent(serializers.Serializer):
+    """A time-limited item the player no longer owns: it expired at `expired_at` (the event
+    comes from the periodic expiry task, within about a minute; the item stopped being owned
+    at that moment whether or not the task had run)."""
+
+    user_id = serializers.IntegerField(help_text="The player.")
+    product = EventProductSerializer()
+    expired_at = serializers.DateTimeField()

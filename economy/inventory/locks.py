@@ -29,3 +29,17 @@ def inventory_items_for_update(
         .order_by("product_id", "user_id")
     )
     return {row.user_id: row for row in rows}
+
+
+def inventory_items_of_user_for_update(
+    *, user_id: int, product_ids: Iterable[int]
+) -> dict[int, InventoryItem]:
+    """One player's rows for these products, locked until the transaction ends, in one
+    statement in product id order (a purchase delivering a bundle); keyed by product id, a
+    product without a row left out."""
+    rows = (
+        InventoryItem.objects.select_for_update(of=("self",))
+        .filter(user_id=user_id, product_id__in=sorted(set(product_ids)))
+        .order_by("product_id")
+    )
+    return {row.product_id: row for row in rows}

@@ -3,6 +3,8 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("products", views.ProductListView.as_view(), name="product-list"),
+    path("products/<int:product_id>", views.ProductDetailView.as_view(), name="product-detail"),
     path(
         "products/<int:product_id>/purchase", views.PurchaseView.as_view(), name="product-purchase"
     ),

@@ -1,7 +1,9 @@
+from collections.abc import Sequence
 from typing import cast
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -11,6 +13,9 @@ from rest_framework.views import APIView
 from economy.accounts.models import User
 from economy.accounts.permissions import IsSelfOrStaff, is_trusted
 from economy.accounts.views import existing_user
+from economy.catalog.models import Product
+from economy.catalog.selectors import active_products
+from economy.catalog.serializers import ProductQuerySerializer
 from economy.common.idempotency import idempotent
 from economy.common.schema import (
     AUTH_ERRORS,
@@ -22,20 +27,78 @@ from economy.common.schema import (
 from economy.common.serializers import represent
 from economy.common.throttling import FixedWindowThrottle
 
-from . import selectors, services
+from . import examples, selectors, services
 from .serializers import (
     InventorySerializer,
     PurchaseRequestSerializer,
     PurchaseSerializer,
     QuantityRequestSerializer,
+    StoreProductSerializer,
     UseSerializer,
 )
 
 PURCHASE_REFUSALS = (
-    "insufficient_funds, already_owned, product_unavailable, quantity_not_allowed, "
-    "idempotency_in_progress"
+    "insufficient_funds, already_owned, product_unavailable, purchase_limit_reached, "
+    "balance_limit_exceeded, quantity_not_allowed, idempotency_in_progress"
 )
 USE_REFUSALS = "not_in_inventory, insufficient_quantity, not_consumable, idempotency_in_progress"
+
+
+def _with_allowances(products: Sequence[Product], request: Request) -> Sequence[Product]:
+    """The products, each with the caller's allowance under a purchase limit (None: no limit)."""
+    allowed = selectors.allowances(user_id=cast(User, request.user).pk, products=products)
+    for product in products:
+        product.allowance = allowed.get(product.pk)  # type: ignore[attr-defined]
+    return products
+
+
+@extend_schema(tags=["products"])
+class ProductListView(generics.ListAPIView):
+    """The catalog on sale now, by id, `?type=` consumable or permanent, page-numbered: bundles
+    with what they grant, and the caller's allowance where a purchase limit applies. Products
+    outside their availability window are not listed."""
+
+    serializer_class = StoreProductSerializer
+
+    @extend_schema(
+        operation_id="products_list",
+        parameters=[ProductQuerySerializer],
+        responses={200: StoreProductSerializer(many=True), **errors(*AUTH_ERRORS, 400, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        assert page is not None  # the products are always page-numbered
+        serializer = self.get_serializer(_with_allowances(page, request), many=True)
+        return self.get_paginated_response(serializer.data)
+
+    def get_queryset(self) -> QuerySet[Product]:
+        query = ProductQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        products = active_products()
+        if "type" in query.validated_data:
+            products = products.filter(type=query.validated_data["type"])
+        return products
+
+
+@extend_schema(tags=["products"])
+class ProductDetailView(generics.RetrieveAPIView):
+    """A product on sale now. Inactive ones, and those outside their window, are invisible here
+    (404) but stay in the ledger and in inventories."""
+
+    serializer_class = StoreProductSerializer
+    lookup_url_kwarg = "product_id"
+
+    @extend_schema(
+        operation_id="products_retrieve",
+        responses={200: StoreProductSerializer, **errors(*AUTH_ERRORS, 404)},
+        examples=[examples.OFFER],
+    )
+    def get(self, request: Request, product_id: int) -> Response:
+        (product,) = _with_allowances([self.get_object()], request)
+        return Response(self.get_serializer(product).data)
+
+    def get_queryset(self) -> QuerySet[Product]:
+        return active_products()
 
 
 def _acting_for(request: Request, user_id: int | None) -> int:
@@ -84,6 +147,7 @@ class PurchaseView(APIView):
             201: PurchaseSerializer,
             **errors(*AUTH_ERRORS, *BODY_ERRORS, 403, 404, 409, 422, **{"409": PURCHASE_REFUSALS}),
         },
+        examples=[examples.BUNDLE_PURCHASE, examples.TIME_LIMITED_PURCHASE, examples.LIMIT_REACHED],
     )
     @idempotent(required=False)
     def post(self, request: Request, product_id: int) -> Response:
@@ -112,16 +176,18 @@ class UseView(APIView):
             200: UseSerializer,
             **errors(*AUTH_ERRORS, *BODY_ERRORS, 404, 409, 422, **{"409": USE_REFUSALS}),
         },
+        examples=[examples.BOOST_USED],
     )
     @idempotent(required=False)
     def post(self, request: Request, product_id: int) -> Response:
         body = QuantityRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        used = body.validated_data["quantity"]
-        left = services.use_product(
-            user_id=cast(User, request.user).pk, product_id=product_id, quantity=used
+        use = services.use_product(
+            user_id=cast(User, request.user).pk,
+            product_id=product_id,
+            quantity=body.validated_data["quantity"],
         )
-        return Response({"product_id": product_id, "used": used, "quantity_left": left})
+        return Response(represent(UseSerializer, use))
 
 
 @extend_schema(tags=["inventory"])
@@ -131,9 +197,12 @@ class InventoryView(APIView):
     @extend_schema(
         operation_id="users_inventory",
         responses={200: InventorySerializer, **errors(*AUTH_ERRORS, 403, 404)},
+        examples=[examples.INVENTORY],
     )
     def get(self, request: Request, user_id: int) -> Response:
-        """Consumables with their quantity and permanents, from the cache when it can."""
+        """Consumables with their quantity and running effect, permanents with their expiry,
+        and the effects active now; expired items are never listed. From the cache when it
+        can."""
         if user_id != request.user.pk:  # staff: the player must exist
             existing_user(user_id)
         return Response(selectors.inventory_for_user(user_id=user_id))

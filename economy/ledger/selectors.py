@@ -191,6 +191,27 @@ def _currency_sums() -> dict[str, int]:
     return sums
 
 
+def units_bought(*, user_id: int, since: dict[int, datetime | None]) -> dict[int, int]:
+    """The units of each product (keys of `since`) the player bought in completed purchases
+    since its datetime (None: ever), refunded ones included; one query per distinct start."""
+    bought = dict.fromkeys(since, 0)
+    by_start: dict[datetime | None, list[int]] = {}
+    for product_id, start in since.items():
+        by_start.setdefault(start, []).append(product_id)
+    for start, product_ids in by_start.items():
+        rows = Transaction.objects.filter(
+            user_id=user_id,
+            kind=Kind.PURCHASE,
+            status=Status.COMPLETED,
+            product_id__in=product_ids,
+        )
+        if start is not None:
+            rows = rows.filter(created_at__gte=start)
+        totals = rows.order_by().values("product_id").annotate(units=Sum("quantity"))
+        bought.update({row["product_id"]: row["units"] for row in totals})
+    return bought
+
+
 def completed_purchases_of_product(*, since: datetime) -> Coalesce:
     """The number of completed purchases of the outer query's product since `since`, as a
     correlated subquery to annotate products with (the admin's product list)."""

@@ -408,3 +408,37 @@ def credit_refund(
         reason=reason,
         created_by=staff,
     )
+
+
+def give_reward(*, wallet: Wallet, amount: int, purchase: Transaction) -> Transaction:
+    """Credit a currency a bundle grants: faucet:rewards -> the buyer's locked wallet, a
+    completed `reward` naming the bundle bought. The caller checked the currency's maximum."""
+    assert purchase.product is not None  # a purchase names its product (txn_purchase_priced)
+    return post(
+        debit=system_wallet(SystemWallet.REWARDS, wallet.currency),
+        credit=wallet,
+        amount=amount,
+        kind=Kind.REWARD,
+        product=purchase.product,
+        quantity=purchase.quantity,
+        reason=f"Granted by {purchase.product.name}",
+    )
+
+
+def take_back_reward(
+    *, wallet: Wallet, reward: Transaction, reason: str = "", staff: User | None = None
+) -> Transaction:
+    """Take a bundle's granted currency back when the bundle is refunded: the player's locked
+    wallet -> faucet:rewards, a `refund` linked to the reward it reverses (at most once, as
+    every refund). The caller checked that the player still has it available."""
+    return post(
+        debit=wallet,
+        credit=system_wallet(SystemWallet.REWARDS, wallet.currency),
+        amount=reward.amount,
+        kind=Kind.REFUND,
+        product=reward.product,
+        quantity=reward.quantity,
+        refund_of=reward,
+        reason=reason,
+        created_by=staff,
+    )

@@ -149,7 +149,7 @@ def transfer_items(
 
     Raises InvalidInput (the quantity), User.DoesNotExist, Product.DoesNotExist,
     QuantityNotAllowed, NotTransferable (to oneself; a player's, of a product that is not
-    giftable), NotInInventory, InsufficientQuantity, AlreadyOwned.
+    giftable; a time-limited item), NotInInventory, InsufficientQuantity, AlreadyOwned.
     """
     _check_parties(from_user_id, to_user_id)
     product = catalog.get_product(product_id)
@@ -160,14 +160,25 @@ def transfer_items(
             reason="not_giftable",
             product_id=product.pk,
         )
+    if product.is_time_limited:
+        # Its time was bought by the sender: moving it would have to split it, and a delivery
+        # would start it afresh.
+        raise NotTransferable(
+            "A time-limited item cannot be sent to another player.",
+            reason="time_limited",
+            product_id=product.pk,
+        )
     with transaction.atomic(savepoint=False):
         rows = inventory_locks.inventory_items_for_update(
             product_id=product.pk, user_ids=[from_user_id, to_user_id]
         )
         refusal = _cannot_move(product, rows.get(from_user_id), rows.get(to_user_id), quantity)
         if refusal is None:
-            held = inventory.deliver_units(user_id=to_user_id, product=product, quantity=quantity)
-            if held is not None:
+            delivered = inventory.deliver_units(
+                user_id=to_user_id, product=product, quantity=quantity, row=rows.get(to_user_id)
+            )
+            if delivered is not None:
+                held = delivered.held
                 left = _take_units(rows[from_user_id], quantity)
                 record = Transfer.objects.create(
                     from_user_id=from_user_id,

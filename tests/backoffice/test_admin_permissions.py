@@ -27,7 +27,12 @@ def perms(group_name):
     }
 
 
-def test_content_managers_may_add_change_and_view_products_and_currencies_only(groups):
+def test_content_managers_may_run_products_their_bundle_contents_and_currencies_only(groups):
+    bundle_contents = {
+        f"catalog.{action}_{model}"
+        for model in ("currencygrant", "itemgrant")
+        for action in ("add", "change", "delete", "view")
+    }
     assert perms(CONTENT_MANAGERS) == {
         "catalog.add_product",
         "catalog.change_product",
@@ -35,6 +40,7 @@ def test_content_managers_may_add_change_and_view_products_and_currencies_only(g
         "catalog.add_currency",
         "catalog.change_currency",
         "catalog.view_currency",
+        *bundle_contents,
     }
 
 
@@ -43,6 +49,8 @@ def test_support_views_everything_and_may_grant_and_refund(groups):
         "accounts.view_user",
         "catalog.view_product",
         "catalog.view_currency",
+        "catalog.view_currencygrant",
+        "catalog.view_itemgrant",
         "inventory.view_inventoryitem",
         "ledger.view_transaction",
         "ledger.view_wallet",

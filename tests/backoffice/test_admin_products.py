@@ -18,6 +18,7 @@ from tests.factories import (
     UserFactory,
     default_currency,
 )
+from tests.support.admin import product_form
 from tests.support.ledger import backdated_purchase, balance_of
 
 pytestmark = pytest.mark.django_db
@@ -96,15 +97,7 @@ def test_bulk_deactivate_then_activate(content_client):
 
 
 def form_data(**overrides):
-    return {
-        "name": "Magic wand",
-        "description": "Sparkles.",
-        "type": "permanent",
-        "price": 250,
-        "price_currency": default_currency().pk,
-        "is_active": "on",
-        **overrides,
-    }
+    return product_form(**{"name": "Magic wand", "description": "Sparkles.", **overrides})
 
 
 def test_content_manager_creates_a_product(content_client):

@@ -47,8 +47,22 @@ def test_report_as_json_has_wallets_inventory_and_last_20_transactions(alice):
         {"currency": "coins", "balance": 5000 - 24 - 500, "held": 0, "available": 5000 - 24 - 500}
     ]
     assert report["inventory"] == [
-        {"product": "Potion", "type": "consumable", "quantity": 24},
-        {"product": "Skin", "type": "permanent", "quantity": 1},
+        {
+            "product": "Potion",
+            "type": "consumable",
+            "quantity": 24,
+            "price": "1 coins",
+            "expires_at": None,
+            "active_until": None,
+        },
+        {
+            "product": "Skin",
+            "type": "permanent",
+            "quantity": 1,
+            "price": "500 coins",
+            "expires_at": None,
+            "active_until": None,
+        },
     ]
     latest = list(Transaction.objects.filter(user=alice).values_list("pk", flat=True)[:20])
     assert [row["id"] for row in report["transactions"]] == latest
@@ -96,7 +110,7 @@ def test_report_as_text(alice):
     wallets = lines.index("Wallets:")
     assert lines[wallets + 1].split() == ["coins", str(5000 - 24 - 500)]
     assert lines[wallets + 2].split() == ["gems", "9"]
-    assert "24 x Potion (consumable)" in out
+    assert "24 x Potion (consumable, 1 coins)" in out
     assert out.count("purchase") == 19
     assert out.count(f"player:{alice.pk} -> sink:store") == 19
     assert f"deposit    completed        9 gems     faucet:deposits -> player:{alice.pk}" in out

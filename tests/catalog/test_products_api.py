@@ -55,6 +55,11 @@ def test_product_detail_and_inactive_product_is_404(player_client):
         "type",
         "is_active",
         "is_giftable",
+        "duration_seconds",
+        "available_from",
+        "available_until",
+        "grants",
+        "purchase_limit",
         "created_at",
         "updated_at",
     }
@@ -82,6 +87,7 @@ def test_product_list_costs_a_fixed_number_of_queries(player_client, django_asse
     gems = CurrencyFactory(code="gems")
     ProductFactory.create_batch(10)
     ProductFactory.create_batch(5, price_currency=gems)
-    # token + its permissions (first request of the token) + count + page
-    with django_assert_num_queries(4):
+    # token + its permissions (first request of the token) + count + page + the bundles'
+    # currency and item grants (one query each, whatever the number of products)
+    with django_assert_num_queries(6):
         player_client.get("/api/v1/products")

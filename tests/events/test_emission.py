@@ -169,6 +169,7 @@ def test_using_units_writes_item_used_with_the_units_used_and_left(player, playe
         "product_id": product.pk,
         "used": 2,
         "quantity_left": 1,
+        "active_until": None,
         "user_id": player.pk,
         "product": {"id": product.pk, "name": "Буст на день", "type": "consumable"},
     }

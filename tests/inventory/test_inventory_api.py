@@ -30,7 +30,9 @@ def test_inventory_groups_consumables_with_quantity_and_lists_permanents(
         "price": 100,
         "currency": "coins",
         "is_active": True,
+        "duration_seconds": None,
     }
+    assert consumable["active_until"] is None and body["active_effects"] == []
     [owned] = body["permanents"]
     assert owned["product"]["id"] == permanent.pk and "purchased_at" in owned
 

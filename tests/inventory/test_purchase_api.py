@@ -23,7 +23,20 @@ def test_purchase_debits_adds_to_inventory_and_writes_a_completed_row(
     response = purchase(player_client, product, quantity=3)
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"transaction", "quantity_held", "currency", "balance", "held", "available"}
+    assert set(body) == {
+        "transaction",
+        "quantity_held",
+        "expires_at",
+        "granted_items",
+        "rewards",
+        "currency",
+        "balance",
+        "held",
+        "available",
+        "balances",
+    }
+    assert (body["expires_at"], body["granted_items"], body["rewards"]) == (None, [], [])
+    assert body["balances"] == {"coins": {"balance": 700, "held": 0, "available": 700}}
     assert (body["currency"], body["balance"], body["held"], body["available"]) == (
         "coins",
         700,

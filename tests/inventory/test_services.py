@@ -94,7 +94,7 @@ def test_use_product_refusals():
         services.use_product(user_id=user.pk, product_id=permanent.pk)
     with pytest.raises(InvalidInput):
         services.use_product(user_id=user.pk, product_id=product.pk, quantity=0)
-    assert services.use_product(user_id=user.pk, product_id=product.pk) == 0
+    assert services.use_product(user_id=user.pk, product_id=product.pk).quantity_left == 0
 
 
 def test_cache_invalidation_waits_for_commit(django_capture_on_commit_callbacks):

@@ -17,7 +17,12 @@ def test_use_decrements_quantity(player, player_client, product):
     buy(player_client, product, 3)
     response = use(player_client, product, quantity=2)
     assert response.status_code == 200
-    assert response.json() == {"product_id": product.pk, "used": 2, "quantity_left": 1}
+    assert response.json() == {
+        "product_id": product.pk,
+        "used": 2,
+        "quantity_left": 1,
+        "active_until": None,
+    }
     assert InventoryItem.objects.get(user=player, product=product).quantity == 1
     # Using units moves no currency: the wallet keeps what the purchase left.
     assert balance_of(player) == 700

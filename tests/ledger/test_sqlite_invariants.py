@@ -35,7 +35,16 @@ coins = Currency.objects.get(is_default=True)
 pending = holds.place_hold(user_id=player.pk, amount=7, currency=coins, expires_at=soon).hold
 captured = holds.place_hold(user_id=player.pk, amount=9, currency=coins, expires_at=soon).hold
 holds.capture_hold(hold_id=captured.pk, amount=4)
+pack = inventory.purchase_product(
+    user_id=player.pk, product_id=Product.objects.get(name="Starter pack").pk
+)
+inventory.purchase_product(
+    user_id=player.pk, product_id=Product.objects.get(name="Premium pass (30 days)").pk
+)
+inventory.use_product(user_id=player.pk, product_id=Product.objects.get(name="Буст на день").pk)
+inventory.refund_purchase(transaction_id=pack.transaction.pk, reason="test")
 print(json.dumps({
+    "bundle": pack.transaction.product_id,
     "pending_hold": pending.pk,
     "captured_hold": captured.pk,
     "wallet": Wallet.objects.get(owner=player, currency__is_default=True).pk,
@@ -74,6 +83,24 @@ def test_the_services_leave_the_books_right(database):
     _, state = database
     assert state["drift"] == 0
     assert set(state["sums"].values()) == {0}
+
+
+def test_the_catalogs_rules_are_refused_when_broken_directly(sqlite):
+    connection, state = sqlite
+    product = "UPDATE catalog_product SET {} WHERE id = ?"
+    refused(connection, product.format("purchase_limit = 0"), [state["bundle"]])
+    refused(connection, product.format("limit_period = 'month'"), [state["bundle"]])
+    refused(connection, product.format("duration = 0"), [state["bundle"]])
+    refused(
+        connection,
+        product.format("available_from = '2027-01-02', available_until = '2027-01-01'"),
+        [state["bundle"]],
+    )
+    refused(
+        connection,
+        "INSERT INTO catalog_itemgrant (bundle_id, product_id, quantity) VALUES (?, ?, 1)",
+        [state["bundle"], state["bundle"]],
+    )
 
 
 def test_a_balance_never_changes_without_a_ledger_row(sqlite):

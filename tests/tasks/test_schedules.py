@@ -13,6 +13,7 @@ EXPECTED = {
     "economy.common.purge_idempotency_keys": ("15", "*"),
     "economy.ledger.warm_popular_products": ("0", "*"),
     "economy.ledger.expire_holds": ("*", "*"),
+    "economy.inventory.expire_items": ("*", "*"),
     "economy.webhooks.dispatch_events": "every 2 seconds",
     "economy.webhooks.purge_events": ("30", "4"),
 }

@@ -13,6 +13,7 @@ from tests.support.admin import (
     SUPPORT,
     ensure_groups,
     login,
+    product_form,
     role_migrations,
     staff_in,
 )
@@ -102,15 +103,14 @@ def test_content_managers_set_what_is_giftable(db, coins):
 
     response = client.post(
         "/admin/catalog/product/add/",
-        {
-            "name": "Rose",
-            "description": "",
-            "type": "consumable",
-            "price": 5,
-            "price_currency": coins.pk,
-            "is_active": "on",
-            "is_giftable": "on",
-        },
+        product_form(
+            name="Rose",
+            description="",
+            type="consumable",
+            price=5,
+            price_currency=coins.pk,
+            is_giftable="on",
+        ),
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Product.objects.get(name="Rose").is_giftable

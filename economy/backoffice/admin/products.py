@@ -3,12 +3,13 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from economy.catalog import services
-from economy.catalog.models import MAX_PRICE, Currency, Product
+from economy.catalog.models import MAX_PRICE, Currency, CurrencyGrant, ItemGrant, Product
 from economy.ledger.selectors import completed_purchases_of_product
 
 POPULARITY_WINDOW = timedelta(days=7)
@@ -47,7 +48,53 @@ class ProductAdminForm(forms.ModelForm):
             "price_currency",
             "is_active",
             "is_giftable",
+            "duration",
+            "available_from",
+            "available_until",
+            "purchase_limit",
+            "limit_period",
         )
+
+    def clean_purchase_limit(self) -> int | None:
+        limit = self.cleaned_data.get("purchase_limit")
+        if limit == 0:
+            raise forms.ValidationError("A limit must be at least 1; leave it empty for none.")
+        return limit
+
+
+class ItemGrantFormSet(forms.BaseInlineFormSet):
+    """Refuses contents that make the bundle grant itself, directly or through another bundle."""
+
+    def clean(self) -> None:
+        super().clean()
+        granted = [
+            form.cleaned_data["product"]
+            for form in self.forms
+            if form.cleaned_data.get("product") and not form.cleaned_data.get("DELETE")
+        ]
+        try:
+            services.check_grants(bundle=self.instance, granted=granted)
+        except ValidationError as error:
+            raise ValidationError(error.messages) from error
+
+
+class CurrencyGrantInline(admin.TabularInline):
+    model = CurrencyGrant
+    extra = 0
+    verbose_name = "currency granted"
+    verbose_name_plural = "Bundle: currencies granted with each unit (from faucet:rewards)"
+
+
+class ItemGrantInline(admin.TabularInline):
+    model = ItemGrant
+    formset = ItemGrantFormSet
+    fk_name = "bundle"
+    extra = 0
+    autocomplete_fields = ("product",)
+    verbose_name = "item granted"
+    verbose_name_plural = (
+        "Bundle: items granted with each unit (a permanent the player owns is skipped)"
+    )
 
 
 @admin.register(Product)
@@ -58,24 +105,22 @@ class ProductAdmin(admin.ModelAdmin):
         "type",
         "price_with_currency",
         "is_active",
-        "is_giftable",
+        "sale_window",
+        "limit",
+        "duration",
         "purchases_last_7_days",
     )
-    list_filter = ("type", "is_active", "is_giftable", "price_currency")
+    list_filter = ("type", "is_active", "is_giftable", "price_currency", "limit_period")
     list_select_related = ("price_currency",)
     search_fields = ("name",)
     readonly_fields = ("created_at", "updated_at")
-    fields = (
-        "name",
-        "description",
-        "type",
-        "price",
-        "price_currency",
-        "is_active",
-        "is_giftable",
-        "created_at",
-        "updated_at",
+    fieldsets = (
+        (None, {"fields": ("name", "description", "type", "price", "price_currency")}),
+        ("On sale", {"fields": ("is_active", "available_from", "available_until", "is_giftable")}),
+        ("Limits and duration", {"fields": ("purchase_limit", "limit_period", "duration")}),
+        ("History", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
+    inlines = (CurrencyGrantInline, ItemGrantInline)
     actions = ("activate", "deactivate")
     ordering = ("name", "id")
 
@@ -94,6 +139,20 @@ class ProductAdmin(admin.ModelAdmin):
     def price_with_currency(self, product: Product) -> str:
         return f"{product.price} {product.price_currency.code}"
 
+    @admin.display(description="On sale")
+    def sale_window(self, product: Product) -> str:
+        if product.available_from is None and product.available_until is None:
+            return "always"
+        start = f"{product.available_from:%Y-%m-%d %H:%M}" if product.available_from else ""
+        end = f"{product.available_until:%Y-%m-%d %H:%M}" if product.available_until else ""
+        return f"{start} → {end} UTC"
+
+    @admin.display(description="Limit per player")
+    def limit(self, product: Product) -> str:
+        if product.purchase_limit is None:
+            return "—"
+        return f"{product.purchase_limit} {product.get_limit_period_display().lower()}"
+
     @admin.display(description="Purchases (7 days)", ordering="purchases_7d")
     def purchases_last_7_days(self, product: "ProductWithPopularity") -> int:
         return product.purchases_7d
@@ -102,6 +161,12 @@ class ProductAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: Product, form: ProductAdminForm, change: bool
     ) -> None:
         services.save_product(product=obj)
+
+    def save_related(
+        self, request: HttpRequest, form: ProductAdminForm, formsets: Any, change: bool
+    ) -> None:
+        super().save_related(request, form, formsets, change)
+        services.contents_changed()
 
     def has_delete_permission(self, request: HttpRequest, obj: Product | None = None) -> bool:
         # Inventories and the ledger reference products (PROTECT): deactivate instead.

@@ -2,15 +2,25 @@
 
 import secrets
 from argparse import ArgumentParser
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from economy.catalog.models import Currency, Product, ProductType
+from economy.catalog import services as catalog_services
+from economy.catalog.models import (
+    Currency,
+    CurrencyGrant,
+    ItemGrant,
+    LimitPeriod,
+    Product,
+    ProductType,
+)
 from economy.ledger import services as ledger
 from economy.ledger.models import Kind, Transaction
 
@@ -25,7 +35,27 @@ PRODUCTS = [
     ("Golden skin", ProductType.PERMANENT, 1200, "coins", "A golden look for your hero."),
     ("Ad-free mode", ProductType.PERMANENT, 300, "coins", "No more ads."),
     ("Dragon egg", ProductType.CONSUMABLE, 5, "gems", "Hatches a companion. Priced in gems."),
+    ("Premium pass (30 days)", ProductType.PERMANENT, 300, "coins", "Premium for 30 days."),
+    ("Starter pack", ProductType.PERMANENT, 250, "coins", "100 gems and 3 boosts, once."),
+    ("Welcome offer", ProductType.CONSUMABLE, 20, "coins", "5 health potions, one per player."),
+    ("Weekend sale: extra lives", ProductType.CONSUMABLE, 120, "coins", "3 lives, 2 a day."),
 ]
+# What the live-game features add to some of the products above, when they are created.
+PRODUCT_RULES: dict[str, dict[str, Any]] = {
+    "Буст на день": {"duration": timedelta(days=1)},
+    "Premium pass (30 days)": {"duration": timedelta(days=30)},
+    "Welcome offer": {"purchase_limit": 1, "limit_period": LimitPeriod.LIFETIME},
+    "Weekend sale: extra lives": {
+        "purchase_limit": 2,
+        "limit_period": LimitPeriod.DAY,
+        "available_until_in": timedelta(days=14),
+    },
+}
+BUNDLES = {
+    "Starter pack": {"currencies": {"gems": 100}, "items": {"Буст на день": 3}},
+    "Welcome offer": {"currencies": {}, "items": {"Health potion": 5}},
+    "Weekend sale: extra lives": {"currencies": {}, "items": {"Extra life": 3}},
+}
 DEMO_PLAYER = "demo"
 # Opponents for the demo player's matches (no token: a game server acts for them).
 DEMO_OPPONENTS = ("bob", "cara")
@@ -37,7 +67,8 @@ ADMIN_USERNAME = "admin"
 
 class Command(BaseCommand):
     help = (
-        "Create demo data: the sample products, a player 'demo' with a token and "
+        "Create demo data: the sample products (a starter pack, a 30-day premium pass, a "
+        "one-day boost, a one-per-player offer, a weekend sale), a player 'demo' with a token and "
         f"{DEMO_BALANCE} coins and {DEMO_GEMS} gems (a second currency, with an initial "
         f"grant and a maximum), its opponents {' and '.join(DEMO_OPPONENTS)} with "
         f"{DEMO_BALANCE} coins each, a payments backend 'payments-demo' that may add funds, "
@@ -67,18 +98,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         gems, _ = Currency.objects.get_or_create(code=GEMS["code"], defaults=GEMS)
         currencies = {currency.code: currency for currency in Currency.objects.all()}
-        created = 0
-        for name, type_, price, code, description in PRODUCTS:
-            _, was_created = Product.objects.get_or_create(
-                name=name,
-                defaults={
-                    "type": type_,
-                    "price": price,
-                    "price_currency": currencies[code],
-                    "description": description,
-                },
-            )
-            created += was_created
+        created = self._catalog(currencies)
 
         player, player_created = User.objects.get_or_create(
             username=DEMO_PLAYER, defaults={"email": "demo@example.com"}
@@ -128,6 +148,40 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Staff superuser '{ADMIN_USERNAME}' already exists.")
+
+    @staticmethod
+    def _catalog(currencies: dict[str, Currency]) -> int:
+        """The demo catalog, bundles with their contents; how many products were created."""
+        created = 0
+        for name, type_, price, code, description in PRODUCTS:
+            rules = dict(PRODUCT_RULES.get(name, {}))
+            if "available_until_in" in rules:
+                rules["available_until"] = timezone.now() + rules.pop("available_until_in")
+            _, was_created = Product.objects.get_or_create(
+                name=name,
+                defaults={
+                    "type": type_,
+                    "price": price,
+                    "price_currency": currencies[code],
+                    "description": description,
+                    **rules,
+                },
+            )
+            created += was_created
+        for name, contents in BUNDLES.items():
+            bundle = Product.objects.get(name=name)
+            for code, amount in contents["currencies"].items():
+                CurrencyGrant.objects.get_or_create(
+                    bundle=bundle, currency=currencies[code], defaults={"amount": amount}
+                )
+            for item, quantity in contents["items"].items():
+                ItemGrant.objects.get_or_create(
+                    bundle=bundle,
+                    product=Product.objects.get(name=item),
+                    defaults={"quantity": quantity},
+                )
+        catalog_services.contents_changed()
+        return created
 
     @staticmethod
     def _grant(player: Any, amounts: tuple[tuple[Currency, int], ...]) -> None:

@@ -76,6 +76,9 @@ class Command(BaseCommand):
                     "type": kind,
                     # A permanent is held once: the API lists it without a quantity.
                     "quantity": item.get("quantity", 1),
+                    "price": f"{item['product']['price']} {item['product']['currency']}",
+                    "expires_at": item.get("expires_at"),
+                    "active_until": item.get("active_until"),
                 }
                 for kind, items in (
                     ("consumable", inventory["consumables"]),
@@ -119,7 +122,17 @@ class Command(BaseCommand):
             if item is None:
                 self.stdout.write("  (empty)")
             else:
-                self.stdout.write(f"  {item['quantity']:>5} x {item['product']} ({item['type']})")
+                until = (
+                    f", until {item['expires_at']}"
+                    if item["expires_at"]
+                    else f", active until {item['active_until']}"
+                    if item["active_until"]
+                    else ""
+                )
+                self.stdout.write(
+                    f"  {item['quantity']:>5} x {item['product']} ({item['type']}, "
+                    f"{item['price']}{until})"
+                )
         self.stdout.write(f"Last {LATEST} transactions:")
         if not report["transactions"]:
             self.stdout.write("  (none)")
