@@ -110,6 +110,19 @@ if env("DATABASE_URL", default=""):
     DATABASES["default"]["OPTIONS"]["server_side_binding"] = env.bool(
         "DB_SERVER_SIDE_BINDING", default=True
     )
+    # Read replicas (PostgreSQL streaming replicas of the primary), comma separated: read-only
+    # work that tolerates a little lag goes to one (economy/common/replicas.py).
+    for number, url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[])):
+        replica = env.db_url_config(url)
+        replica["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+        replica["CONN_HEALTH_CHECKS"] = True
+        replica["OPTIONS"] = {
+            **DATABASES["default"]["OPTIONS"],
+            # A replica that does not answer is skipped quickly, not waited on.
+            "connect_timeout": env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2),
+        }
+        replica["TEST"] = {"MIRROR": "default"}
+        DATABASES[f"replica_{number}"] = replica
 else:
     # The covering index for analytics is a PostgreSQL feature; SQLite keeps its key columns.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
@@ -124,6 +137,14 @@ else:
             },
         }
     }
+
+DATABASE_ROUTERS = ["economy.common.replicas.ReplicaRouter"]
+# After a player's write, that player's reads stay on the primary this long (seconds).
+ECONOMY_READ_YOUR_WRITES_SECONDS = env.int("ECONOMY_READ_YOUR_WRITES_SECONDS", default=5)
+# A replica further behind than this (seconds) is skipped; each process checks a replica at
+# most every ECONOMY_REPLICA_CHECK_SECONDS.
+ECONOMY_REPLICA_MAX_LAG_SECONDS = env.float("ECONOMY_REPLICA_MAX_LAG_SECONDS", default=10.0)
+ECONOMY_REPLICA_CHECK_SECONDS = env.float("ECONOMY_REPLICA_CHECK_SECONDS", default=5.0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

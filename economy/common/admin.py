@@ -1,12 +1,28 @@
+from typing import Any
+
 from django.contrib import admin
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
+from . import replicas
 from .models import IdempotencyRecord
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """An admin that shows and never writes: rows change through services only."""
+    """An admin that shows and never writes: rows change through services only. Its list is
+    read from a replica when there is one (economy/common/replicas.py)."""
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if request.method != "GET":  # an action: it writes, on the primary
+            return super().changelist_view(request, extra_context)
+        with replicas.reads_for(request.user.pk):
+            # Rendered here, while the replica is chosen: the list is read as it renders.
+            response = super().changelist_view(request, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+            return response
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import cache as cache_helpers
+from . import replicas
 from .exceptions import error_body
 
 HealthSerializer = inline_serializer(
@@ -42,7 +43,8 @@ def _database_ok() -> bool:
 
 
 class ReadinessView(APIView):
-    """Readiness: 200 when the database and the cache both answer, 503 with each state otherwise."""
+    """Readiness: 200 when the database and the cache both answer, 503 with each state otherwise;
+    each read replica's state (ok, lagging, down) beside them, never a reason for 503."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -54,6 +56,9 @@ class ReadinessView(APIView):
             "cache": "ok" if cache_helpers.ping() else "down",
         }
         healthy = all(state == "ok" for state in components.values())
+        # A replica down or lagging is reported but leaves the service ready: its reads go to
+        # the primary meanwhile.
+        components |= {alias: replicas.state(alias) for alias in replicas.aliases()}
         return Response(
             {"status": "ok" if healthy else "unavailable", "components": components},
             status=200 if healthy else 503,

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import connection
 
+from economy.common import replicas
 from economy.common.serializers import represent
 
 from .models import Event, EventSequence, EventType
@@ -20,6 +21,8 @@ def record(type: EventType, instance: Any, *, user_id: int | None) -> Event:
     serializer_class = PAYLOADS.get(type)
     if serializer_class is None:
         raise LookupError(f"No payload is declared for {type} (events.payloads.payload).")
+    # Every change a player sees writes an event: its reads stay on the primary for a while.
+    replicas.wrote(user_id)
     return Event.objects.create(
         type=type, user_id=user_id, payload=represent(serializer_class, instance)
     )

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from economy.accounts.models import User
 from economy.catalog.models import Currency
+from economy.common import replicas
 from economy.common.exceptions import (
     AmountExceedsHold,
     DestinationNotFound,
@@ -328,3 +329,5 @@ def _end(
 
 def _record(event_type: EventType, hold: Hold, wallet: Wallet) -> None:
     outbox.record(event_type, HoldChange(hold, wallet), user_id=hold.user_id)
+    if hold.capture is not None:
+        replicas.wrote(hold.capture.counterparty_id)  # a player it was paid to

@@ -23,6 +23,7 @@ from economy.accounts.permissions import (
 from economy.accounts.views import existing_user
 from economy.catalog import selectors as catalog
 from economy.catalog.models import Currency
+from economy.common import replicas
 from economy.common.exceptions import CurrencyUnavailable
 from economy.common.idempotency import idempotent
 from economy.common.pagination import Position, keyset_page
@@ -223,6 +224,7 @@ class TransactionListView(APIView):
         parameters=[TransactionQuerySerializer],
         responses={200: TransactionPageSerializer, **errors(*AUTH_ERRORS, 400, 403, 404)},
     )
+    @replicas.reads_from_replica
     def get(self, request: Request, user_id: int) -> Response:
         query = TransactionQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -266,6 +268,7 @@ class HoldListView(APIView):
         parameters=[HoldQuerySerializer],
         responses={200: HoldPageSerializer, **errors(*AUTH_ERRORS, 400, 403, 404)},
     )
+    @replicas.reads_from_replica
     def get(self, request: Request, user_id: int) -> Response:
         """Newest first, keyset-paginated (`next`, `previous`), filtered by status."""
         query = HoldQuerySerializer(data=request.query_params)
@@ -392,6 +395,7 @@ class PopularProductsView(APIView):
         parameters=[PopularProductsQuerySerializer],
         responses={200: PopularProductsSerializer, **errors(*AUTH_ERRORS, 400)},
     )
+    @replicas.reads_from_replica
     def get(self, request: Request) -> Response:
         """Ranked by number of completed purchases, ties by units bought, then by product id.
         Only products still on sale are listed. Figures may be up to an hour old."""

@@ -24,6 +24,7 @@ from django.utils import timezone
 from economy.accounts.models import User
 from economy.catalog import selectors as catalog
 from economy.catalog.models import Currency, Product
+from economy.common import replicas
 from economy.common.exceptions import (
     AlreadyOwned,
     DomainError,
@@ -123,6 +124,7 @@ def transfer_currency(
             )
             result = CurrencyTransfer(record, sender, receiver)
             outbox.record(EventType.TRANSFER_COMPLETED, result, user_id=from_user_id)
+            replicas.wrote(to_user_id)
             return result
     raise refusal
 
@@ -195,6 +197,7 @@ def transfer_items(
                     Holding(to_user_id, product.pk, held),
                 )
                 outbox.record(EventType.TRANSFER_COMPLETED, result, user_id=from_user_id)
+                replicas.wrote(to_user_id)
                 inventory_cache.invalidate_on_commit(from_user_id)
                 inventory_cache.invalidate_on_commit(to_user_id)
                 return result

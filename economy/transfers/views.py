@@ -12,6 +12,7 @@ from economy.accounts.models import User
 from economy.accounts.permissions import IsSelfOrTrusted, is_trusted
 from economy.accounts.views import existing_user
 from economy.catalog.models import Product
+from economy.common import replicas
 from economy.common.idempotency import idempotent
 from economy.common.pagination import Position, keyset_page
 from economy.common.schema import (
@@ -130,6 +131,7 @@ class UserTransferListView(APIView):
         parameters=[TransferQuerySerializer],
         responses={200: TransferPageSerializer, **errors(*AUTH_ERRORS, 400, 403, 404)},
     )
+    @replicas.reads_from_replica
     def get(self, request: Request, user_id: int) -> Response:
         query = TransferQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
