@@ -27,6 +27,9 @@ Environment (all optional):
                      1000000, 0 skips it
     BENCH_SCENARIOS  a subset of SCENARIOS, comma separated (health always runs); default all
     BENCH_MODELS     a subset of WORKER_MODELS, comma separated; default all
+    BENCH_REPLICA    1: also the read-heavy scenarios (REPLICA_SCENARIOS) on a primary of the
+                     bench's own, alone and then with a streaming replica of it
+                     (bench/replication.py), interleaved; ratios to the primary alone
 """
 
 import contextlib
@@ -52,6 +55,7 @@ from typing import NamedTuple
 
 import psycopg
 import redis
+import replication
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -83,6 +87,8 @@ WARMUP = os.environ.get("BENCH_WARMUP") or "5s"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS") or 2)
 WORKERS = int(os.environ.get("BENCH_WORKERS") or _default_workers())
 ROWS = int(os.environ.get("BENCH_ROWS") or 1_000_000)
+REPLICA = os.environ.get("BENCH_REPLICA", "").strip() not in ("", "0")
+REPLICA_SCENARIOS = ("history", "popular")
 
 
 def log(message):
@@ -103,10 +109,12 @@ class Side:
     logdir: Path
     fixture: dict = field(default_factory=dict)
     url: str = ""
+    pg: str = PG  # the PostgreSQL server holding its database
+    replica_url: str = ""  # DATABASE_REPLICA_URLS, if it reads from a replica
 
     @property
     def database_url(self):
-        return f"{PG}/{self.database}"
+        return f"{self.pg}/{self.database}"
 
     @property
     def redis_url(self):
@@ -132,6 +140,7 @@ class Side:
             "ECONOMY_RATE_LIMIT_WRITES": "1000000/m",
             "ECONOMY_RATE_LIMIT_LOGIN": "1000000/m",
             "LOG_LEVEL": "WARNING",
+            "DATABASE_REPLICA_URLS": self.replica_url,
             **extra,
         }
 
@@ -159,17 +168,20 @@ class Side:
 SIDES = {
     "baseline": {"database": "economy_bench_base", "redis_db": 12},
     "current": {"database": "economy_bench", "redis_db": 13},
+    # BENCH_REPLICA: one database on the bench's own primary, read alone or with its replica.
+    "primary": {"database": "economy_bench", "redis_db": 10},
+    "replica": {"database": "economy_bench", "redis_db": 9},
 }
 
 
-def _admin():
-    return psycopg.connect(f"{PG}/postgres", autocommit=True, connect_timeout=10)
+def _admin(pg=PG):
+    return psycopg.connect(f"{pg}/postgres", autocommit=True, connect_timeout=10)
 
 
 def prepare(side):
     """A fresh database and Redis DB for the side, migrated and seeded by its own code."""
     log(f"{side.name}: {side.revision}; database {side.database}, Redis DB {side.redis_db}")
-    with _admin() as conn:
+    with _admin(side.pg) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{side.database}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{side.database}"')
     redis.Redis.from_url(side.redis_url, socket_timeout=5).flushdb()
@@ -181,7 +193,7 @@ def prepare(side):
 
 def teardown(side):
     try:
-        with _admin() as conn:
+        with _admin(side.pg) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{side.database}" WITH (FORCE)')
         redis.Redis.from_url(side.redis_url, socket_timeout=5).flushdb()
     except Exception as exc:
@@ -191,7 +203,7 @@ def teardown(side):
 def deadlocks(side):
     """Deadlocks PostgreSQL detected in the side's database, once its clients are gone (a
     backend's statistics are flushed when it exits)."""
-    with _admin() as conn:
+    with _admin(side.pg) as conn:
         for _ in range(50):
             query = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s"
             if conn.execute(query, (side.database,)).fetchone()[0] == 0:
@@ -463,6 +475,14 @@ SCENARIOS = [
         prepare=warm_inventory,
     ),
     Scenario(
+        "history",
+        "history, first page",
+        "history.lua",
+        args=lambda fixture, key: (fixture["tokens_file"],),
+        expected=200,
+        route=("GET", "/api/v1/users/1/transactions"),
+    ),
+    Scenario(
         "popular",
         "popular products, cached",
         "get.lua",
@@ -560,8 +580,8 @@ def summarise(runs):
     }
 
 
-def rows_for(model, scenarios, runs, side_names, label):
-    """One row per scenario and side that ran it, with its ratios."""
+def rows_for(model, scenarios, runs, side_names, label, reference="baseline"):
+    """One row per scenario and side that ran it, with its ratios to the `reference` side."""
     rows = []
     for scenario in scenarios:
         figures = {
@@ -575,24 +595,29 @@ def rows_for(model, scenarios, runs, side_names, label):
                     "side": name,
                     "model": model,
                     **figures[name],
-                    **ratios(name, figures, health, with_baseline="baseline" in side_names),
+                    **ratios(
+                        name,
+                        figures,
+                        health,
+                        reference=reference if reference in side_names else None,
+                    ),
                 }
             )
     return rows
 
 
-def ratios(name, figures, health, *, with_baseline):
-    """With a baseline, the current side's req/s and p99 over the baseline's (none for a
-    scenario the baseline does not serve); without one, a side's req/s over its own /health."""
+def ratios(name, figures, health, *, reference):
+    """With a reference side (the baseline), a side's req/s and p99 over the reference's (none
+    for a scenario the reference does not serve); without one, its req/s over its own /health."""
     mine = figures[name]
-    if with_baseline:
-        base = figures.get("baseline")
-        if name == "baseline" or base is None:
+    if reference is not None:
+        base = figures.get(reference)
+        if name == reference or base is None:
             return {"ratio": None, "p99_ratio": None, "ratio_to": None}
         return {
             "ratio": round(mine["rps"] / base["rps"], 2),
             "p99_ratio": round(mine["p99_ms"] / base["p99_ms"], 2),
-            "ratio_to": "baseline",
+            "ratio_to": reference,
         }
     if health is None:
         return {"ratio": None, "p99_ratio": None, "ratio_to": None}
@@ -638,6 +663,10 @@ def print_report(report, out):
     print()
     print(table(report["rows"]))
     print()
+    if report.get("replica_rows"):
+        print("Read replica: the same tree on a primary of its own, alone and with a replica")
+        print(table(report["replica_rows"]))
+        print()
     print_checks(report)
     if report.get("popular_products"):
         print_popular(report["popular_products"])
@@ -733,9 +762,9 @@ def errors_logged(side):
     return count
 
 
-def make_side(name, revision, tree, bin_, logdir):
+def make_side(name, revision, tree, bin_, logdir, **extra):
     (logdir / name).mkdir(parents=True, exist_ok=True)
-    return Side(name, revision, tree, bin_, logdir=logdir / name, **SIDES[name])
+    return Side(name, revision, tree, bin_, logdir=logdir / name, **SIDES[name], **extra)
 
 
 def open_sides(stack, logdir):
@@ -769,6 +798,30 @@ def load(sides, models, report, run_id):
         ]
 
 
+def replica_comparison(stack, logdir, run_id, model):
+    """The read-heavy scenarios on a primary of the bench's own, alone and then with a
+    streaming replica of it, interleaved as the sides are: the table's rows, ratios to the
+    primary alone. Both run on this machine, so the replica competes for its cores."""
+    cluster = stack.enter_context(replication.primary_and_replica())
+    pg = f"postgres://postgres@127.0.0.1:{cluster.ports['primary']}"
+    venv = Path(sys.executable).parent
+    alone = make_side("primary", current_revision(), ROOT, venv, logdir, pg=pg)
+    stack.callback(teardown, alone)
+    prepare(alone)
+    replica_url = cluster.url("replica", alone.database)
+    with_replica = make_side(
+        "replica", alone.revision, ROOT, venv, logdir, pg=pg, replica_url=replica_url
+    )
+    with_replica.fixture = alone.fixture
+    redis.Redis.from_url(with_replica.redis_url, socket_timeout=5).flushdb()
+    with_replica.python("manage.py", "collectstatic", "--noinput", "-v0")
+    sides = [alone, with_replica]
+    scenarios = [s for s in SCENARIOS if s.name == "health" or s.name in REPLICA_SCENARIOS]
+    with serving(sides, model):
+        runs = run_scenarios(sides, model, scenarios, f"{run_id}-replica")
+    return rows_for(model, scenarios, runs, ["primary", "replica"], "", reference="primary")
+
+
 def popular_at_scale(current, model):
     """BENCH_ROWS more ledger rows on the current side, then the popular-products query's plan
     and the API's time with its cache emptied."""
@@ -790,6 +843,8 @@ def measure_all(stack, report, logdir, run_id):
     models = chosen("BENCH_MODELS", list(WORKER_MODELS))
     load(sides, models, report, run_id)
     report["reconcile"] = {side.name: {"after the load": reconcile(side)} for side in sides}
+    if REPLICA:
+        report["replica_rows"] = replica_comparison(stack, logdir, run_id, models[0])
     if ROWS:
         report["popular_products"] = popular_at_scale(current, models[0])
         report["reconcile"]["current"]["after the synthetic rows"] = reconcile(current)
@@ -818,6 +873,7 @@ def main():
             "players": PLAYERS,
             "workers": WORKERS,
             "rows": ROWS,
+            "replica": REPLICA,
         },
     }
     log(f"logs in {logdir.relative_to(ROOT)}")

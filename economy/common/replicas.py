@@ -115,7 +115,9 @@ def _healthy_replica() -> str | None:
 def reads_for(user_id: int | None) -> Iterator[str | None]:
     """Within it, reads outside a transaction go to a healthy replica (the alias yielded), or
     to the primary (None) when the player wrote within the window or no replica is healthy."""
-    alias = None if _wrote_recently(user_id) else _healthy_replica()
+    alias = _healthy_replica()
+    if alias is not None and _wrote_recently(user_id):
+        alias = None
     token = _replica.set(alias)
     try:
         yield alias

@@ -4,121 +4,30 @@ cluster is never touched), and the service pointed at both through DATABASE_URL 
 DATABASE_REPLICA_URLS in a process of its own. The requests go through Django's test client
 in that process, so each one can tell which connection its queries used."""
 
-import contextlib
-import glob
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import uuid
-from pathlib import Path
 
 import pytest
 
-from tests.support.processes import DEFAULT_REDIS_URL, REPO, free_port
+from bench import replication
+from tests.support.processes import DEFAULT_REDIS_URL, REPO
 
 pytestmark = pytest.mark.slow
 
 DATABASE = "economy_replicated"
 
 
-def _bindir():
-    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
-        if all(
-            os.path.exists(f"{candidate}/{tool}") for tool in ("initdb", "pg_ctl", "pg_basebackup")
-        ):
-            return candidate
-    found = shutil.which("pg_basebackup")
-    return os.path.dirname(found) if found and shutil.which("initdb") else None
-
-
-class Cluster:
-    """PostgreSQL's own tools, run as the postgres user when this process is root (initdb
-    refuses root)."""
-
-    def __init__(self, bindir, root):
-        self.bindir, self.root = bindir, root
-        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-
-    def run(self, tool, *args, timeout=120):
-        result = subprocess.run(
-            [*self.as_postgres, f"{self.bindir}/{tool}", *map(str, args)],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        assert result.returncode == 0, (tool, result.stdout, result.stderr)
-        return result.stdout
-
-    def start(self, name, port):
-        data = self.root / name
-        self.run(
-            "pg_ctl", "-D", data, "-l", self.root / f"{name}.log", "-w", "-o", f"-p {port}", "start"
-        )
-
-    def stop(self, name):
-        self.run("pg_ctl", "-D", self.root / name, "-m", "fast", "-w", "stop")
-
-
 @pytest.fixture(scope="module")
 def replicated():
-    """A primary and its streaming replica, each on a free port: their ports."""
-    bindir = _bindir()
-    if bindir is None:
+    """A primary and its streaming replica, with the test's database."""
+    if replication.bindir() is None:
         pytest.skip("PostgreSQL's server binaries (initdb, pg_ctl, pg_basebackup) are not here")
-    root = Path(tempfile.mkdtemp(prefix="economy-replica-"))
-    cluster = Cluster(bindir, root)
-    if cluster.as_postgres:
-        shutil.chown(root, "postgres")
-    primary_port, replica_port = free_port(), free_port()
-    cluster.run("initdb", "-D", root / "primary", "-U", "postgres", "--auth=trust", "-E", "UTF8")
-    with open(root / "primary" / "postgresql.conf", "a") as conf:
-        conf.write(
-            "listen_addresses = '127.0.0.1'\n"
-            f"unix_socket_directories = '{root}'\n"
-            "wal_level = replica\nmax_wal_senders = 4\nhot_standby = on\n"
-            "fsync = off\n"
-        )
-    started = []
-    try:
-        cluster.start("primary", primary_port)
-        started.append("primary")
-        cluster.run(
-            "pg_basebackup",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            primary_port,
-            "-U",
-            "postgres",
-            "-D",
-            root / "replica",
-            "-R",
-            "-X",
-            "stream",
-        )
-        cluster.start("replica", replica_port)
-        started.append("replica")
-        cluster.run(
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            primary_port,
-            "-U",
-            "postgres",
-            "-c",
-            f"CREATE DATABASE {DATABASE}",
-        )
-        yield cluster, primary_port, replica_port
-    finally:
-        for name in reversed(started):
-            with contextlib.suppress(AssertionError):  # already stopped by the test
-                cluster.stop(name)
-        shutil.rmtree(root, ignore_errors=True)
+    with replication.primary_and_replica(settings="fsync = off\n") as cluster:
+        cluster.create_database(DATABASE)
+        yield cluster, cluster.ports["primary"], cluster.ports["replica"]
 
 
 def service(script, primary_port, replica_port, **env_overrides):
