@@ -63,9 +63,8 @@ class TransactionAdmin(ReadOnlyAdmin):
         "id",
         "when",
         "user",
-        "kind",
-        "status",
-        "failure_reason",
+        "what",
+        "failure",
         "amount_shown",
         "movement",
         "product_shown",
@@ -87,19 +86,32 @@ class TransactionAdmin(ReadOnlyAdmin):
     def when(self, row: Transaction) -> str:
         return row.created_at.strftime("%Y-%m-%d %H:%M")
 
+    @admin.display(description="kind, status", ordering="kind")
+    def what(self, row: Transaction) -> str:
+        return f"{row.kind}, {row.status}"
+
+    @admin.display(description="failure reason", ordering="failure_reason")
+    def failure(self, row: Transaction) -> str:
+        # Words rather than the code's underscores, so the column can wrap.
+        return row.failure_reason.replace("_", " ")
+
     @admin.display(description="amount", ordering="amount")
     def amount_shown(self, row: Transaction) -> str:
         return f"{row.amount} {row.currency.code}"
 
-    @admin.display(description="from → to")
+    @admin.display(description="to / from")
     def movement(self, row: Transaction) -> str:
-        return f"{row.debit_wallet.label} → {row.credit_wallet.label}"
+        """The other side of the movement, seen from the row's player: paid to, or from."""
+        if row.debit_wallet.owner_id == row.user_id:
+            return f"→ {row.credit_wallet.label}"
+        return f"← {row.debit_wallet.label}"
 
     @admin.display(description="product")
     def product_shown(self, row: Transaction) -> str:
         if row.product is None:
             return ""
-        return f"{row.quantity} x {row.product.name}"
+        name = row.product.name if len(row.product.name) <= 24 else f"{row.product.name[:23]}…"
+        return f"{row.quantity} x {name}"
 
     def get_urls(self) -> list[URLPattern]:
         refund = path(
