@@ -124,7 +124,7 @@ def bar_chart(
             bars.append(
                 format_html(
                     '<rect class="bar" x="{}" y="{}" width="{}" height="{}" '
-                    'fill="{}" data-series="{}" data-value="{}"><title>{}: {} {}</title></rect>',
+                    'fill="{}" data-series="{}" data-value="{}"><title>{} {}: {}</title></rect>',
                     _n(x),
                     _n(min(y(start), y(end))),
                     _n(width),

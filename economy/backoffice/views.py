@@ -94,7 +94,9 @@ def sections(figures: dashboard.Figures) -> list[dict[str, Any]]:
     top_series = charts.Series("purchases", [row["purchases"] for row in top], charts.PALETTE[3])
 
     def per_day(*columns: list[int]) -> list[list[Any]]:
-        return [[day, *values] for day, *values in zip(days, *columns, strict=True)]
+        """One row per day, the latest first: what one looks for is the recent days."""
+        rows = [[day, *values] for day, *values in zip(days, *columns, strict=True)]
+        return rows[::-1]
 
     return [
         {
