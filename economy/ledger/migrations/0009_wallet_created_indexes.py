@@ -11,6 +11,13 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+# Django's own names for the foreign keys' indexes, the same on PostgreSQL and SQLite.
+FOREIGN_KEY_INDEXES = [
+    ("ledger_transaction_debit_wallet_id_1263237e", "debit_wallet_id"),
+    ("ledger_transaction_credit_wallet_id_fb1d397d", "credit_wallet_id"),
+]
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("catalog", "0005_giftable"),
@@ -35,24 +42,37 @@ class Migration(migrations.Migration):
                 name="txn_credit_created_idx",
             ),
         ),
-        migrations.AlterField(
-            model_name="transaction",
-            name="credit_wallet",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="credits",
-                to="ledger.wallet",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="transaction",
-            name="debit_wallet",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="debits",
-                to="ledger.wallet",
-            ),
+        # Only the state changes through AlterField: on SQLite, altering a column remakes the
+        # table, which would drop the ledger's triggers. The indexes go by their names.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="transaction",
+                    name="credit_wallet",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="credits",
+                        to="ledger.wallet",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="transaction",
+                    name="debit_wallet",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="debits",
+                        to="ledger.wallet",
+                    ),
+                ),
+            ],
+            database_operations=[
+                migrations.RunSQL(
+                    f"DROP INDEX IF EXISTS {name}",
+                    reverse_sql=f"CREATE INDEX IF NOT EXISTS {name} ON ledger_transaction ({column})",
+                )
+                for name, column in FOREIGN_KEY_INDEXES
+            ],
         ),
     ]
