@@ -66,6 +66,7 @@ def economy_dashboard(request: HttpRequest, site: AdminSite) -> HttpResponse:
         **site.each_context(request),
         "title": "Economy dashboard",
         "form": form,
+        "max_days": dashboard.MAX_DAYS,
     }
     if form.is_valid():
         figures = dashboard.economy_figures(

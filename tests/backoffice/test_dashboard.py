@@ -17,13 +17,6 @@ pytestmark = pytest.mark.django_db
 URL = "/admin/economy/dashboard/"
 
 
-@pytest.fixture(autouse=True)
-def empty_cache():
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 def test_the_figures_of_each_day_come_from_the_ledger():
     seeded = seed_three_days()
     start, end = seeded.days[0], seeded.days[-1]
