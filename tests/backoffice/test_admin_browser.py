@@ -13,13 +13,17 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from economy.catalog.models import Product
+from economy.common.exceptions import InsufficientFunds
+from economy.inventory.models import InventoryItem
+from economy.inventory.services import purchase_product
 from economy.ledger import holds
 from economy.ledger.models import HoldStatus, Kind, Transaction
 from economy.ledger.services import spend
 from economy.webhooks import tasks
 from economy.webhooks.models import Delivery, Endpoint
-from tests.factories import CurrencyFactory, UserFactory, default_currency
+from tests.factories import CurrencyFactory, ProductFactory, UserFactory, default_currency
 from tests.support.admin import CONTENT_MANAGERS, SUPPORT, staff_in
+from tests.support.economy import seed_three_days
 from tests.support.ledger import assert_ledger_consistent, balance_of, wallet_of
 from tests.support.receivers import Receiver
 
@@ -127,7 +131,7 @@ class AdminPage:
 
 def wallet_rows(admin):
     """The Wallets inline of a user's page: currency, balance, held, available per row."""
-    rows = admin.find("#wallets-group").find_elements("css selector", "tbody tr.has_original")
+    rows = admin.find("#wallets-group").find_elements("css selector", "tbody tr.wallet")
     return [
         [
             cell.text
@@ -205,6 +209,11 @@ def test_content_manager_then_support_in_the_admin(browser, live_server, tmp_pat
     admin.type("#id_amount", 250)
     admin.type("#id_reason", "Compensation for ticket 4711")
     admin.submit("input[name=grant]")
+    # A page says what will happen; nothing has yet.
+    assert "100 → 350 coins" in admin.text()
+    assert balance_of(player) == 100
+    browser.save_screenshot(str(screenshots / "support-grant-confirmation.png"))
+    admin.submit("input[name=confirm]")
     assert "Adjusted pat's coins by +250: balance is now 350" in admin.messages()
     assert balance_of(player) == 350
     grant = Transaction.objects.filter(user=player).first()
@@ -222,12 +231,14 @@ def test_content_manager_then_support_in_the_admin(browser, live_server, tmp_pat
     admin.type("#id_amount", 5)
     admin.type("#id_reason", "Event prize")
     admin.submit("input[name=grant]")
+    admin.submit("input[name=confirm]")
     assert "Adjusted pat's gems by +5: balance is now 5" in admin.messages()
     admin.open(f"/admin/accounts/user/{player.pk}/grant-funds/")
     admin.choose("#id_currency", "gems")
     admin.type("#id_amount", -2)
     admin.type("#id_reason", "Prize given twice")
     admin.submit("input[name=grant]")
+    admin.submit("input[name=confirm]")
     assert "Adjusted pat's gems by -2: balance is now 3" in admin.messages()
     assert (balance_of(player), balance_of(player, "gems")) == (350, 3)
     taken = Transaction.objects.filter(user=player).first()
@@ -269,6 +280,141 @@ def test_content_manager_then_support_in_the_admin(browser, live_server, tmp_pat
     assert wallet_of(player).held == 0
     assert_ledger_consistent()
     print(f"screenshots: {screenshots}")
+
+
+def css(admin, selector):
+    return admin.driver.find_elements("css selector", selector)
+
+
+def test_the_dashboard_draws_the_seeded_ledger_as_charts_with_tables(
+    browser, live_server, tmp_path
+):
+    screenshots = tmp_path / "screenshots"
+    screenshots.mkdir()
+    seed_three_days()  # its players are alice, bob and carol
+    manager = staff_in(CONTENT_MANAGERS, username="cora")
+    browser.set_window_size(1400, 1000)
+    admin = AdminPage(browser, live_server.url)
+    admin.log_in(manager.username)
+
+    # Found from the index, as the first thing a content manager sees.
+    admin.submit("a[href='/admin/economy/dashboard/']")
+    assert "Economy dashboard" in admin.text()
+    assert len(css(admin, "svg.chart")) == 6
+    bars = css(admin, "#section-issued svg rect.bar")
+    deposits = [
+        bar.get_attribute("data-value")
+        for bar in bars
+        if "deposits" in bar.get_attribute("data-series")
+    ]
+    assert deposits == ["500", "50"]
+    assert len(css(admin, "#section-absorbed svg rect.bar")) == 3
+    assert len(css(admin, "#section-circulation svg circle.point")) == 30
+    # Each bar is drawn with a height, and its tooltip names its day and figure.
+    assert all(float(bar.get_attribute("height")) > 0 for bar in bars)
+    assert "faucet:deposits: 500" in bars[0].get_attribute("textContent")
+    assert "sink:store" in admin.find("#section-absorbed .legend").text
+    top = admin.find("#section-top-products table").text
+    assert "Sword 2 3 90" in top and "Potion 1 1 10" in top
+    assert admin.find("#kpi-circulation").text == "560"
+    assert admin.find("#kpi-holds").text == "1"
+    browser.save_screenshot(str(screenshots / "dashboard-top.png"))
+    browser.execute_script("document.getElementById('section-net').scrollIntoView()")
+    browser.save_screenshot(str(screenshots / "dashboard-net-and-circulation.png"))
+    loaded = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(entry => entry.name)"
+    )
+    assert all(url.startswith(live_server.url) for url in loaded), loaded
+
+    # A range that ends before it starts is a form error, on the same page.
+    admin.type("#id_start", "")
+    browser.execute_script("document.getElementById('id_start').value = '2026-02-10'")
+    browser.execute_script("document.getElementById('id_end').value = '2026-02-01'")
+    admin.submit("#dashboard-form input[type=submit]")
+    assert "The end date is before the start date." in admin.text()
+    assert css(admin, "svg.chart") == []
+    print(f"screenshots: {screenshots}")
+
+
+def test_support_finds_a_player_by_email_and_refunds_a_purchase(browser, live_server, tmp_path):
+    screenshots = tmp_path / "screenshots"
+    screenshots.mkdir()
+    sam = staff_in(SUPPORT, username="sam")
+    pat = UserFactory(username="pat", email="Pat.Doe@example.com", funds=100)
+    UserFactory(username="someone", email="someone@example.com", funds=100)
+    sword = ProductFactory(name="Sword", price=30)
+    purchase = purchase_product(user_id=pat.pk, product_id=sword.pk).transaction
+    browser.set_window_size(1400, 1000)
+    admin = AdminPage(browser, live_server.url)
+    admin.log_in(sam.username)
+
+    admin.open("/admin/accounts/user/")
+    admin.type("#searchbar", "pat.doe@EXAMPLE.com")
+    admin.submit("#changelist-search input[type=submit]")
+    assert [a.text for a in css(admin, "#result_list tbody th a")] == ["pat"]
+    admin.submit("#result_list tbody th a")
+
+    # The desk leads with the wallets; no password, no Reset password button.
+    assert wallet_rows(admin) == [["coins", "70", "0", "70"]]
+    page = admin.text()
+    assert page.index("Wallets") < page.index("Latest") < page.index("Username")
+    assert "Reset password" not in page and "Password" not in page
+    browser.save_screenshot(str(screenshots / "support-desk.png"))
+    admin.submit(f"a[href='/admin/ledger/transaction/{purchase.pk}/refund/']")
+    assert "1 unit(s), 30 coins credited to the player" in admin.text()
+    browser.save_screenshot(str(screenshots / "support-refund-confirmation.png"))
+
+    # Confirm without a reason: the form says so and nothing changes.
+    browser.execute_script("document.getElementById('id_reason').removeAttribute('required')")
+    admin.submit("input[name=confirm]")
+    assert "This field is required." in admin.text()
+    assert balance_of(pat) == 70
+    admin.type("#id_reason", "Bought by mistake (ticket 88)")
+    admin.submit("input[name=confirm]")
+    refund = Transaction.objects.get(refund_of=purchase)
+    assert f"#{purchase.pk} refunded: 1 unit(s), 30 coins credited to pat" in admin.messages()
+    assert (refund.amount, refund.reason, refund.created_by) == (
+        30,
+        "Bought by mistake (ticket 88)",
+        sam,
+    )
+    assert balance_of(pat) == 100
+    assert InventoryItem.objects.get(user=pat, product=sword).quantity == 0
+    assert wallet_rows(admin) == [["coins", "100", "0", "100"]]
+    # The message links to the refund's own page.
+    admin.submit("ul.messagelist a[href*='/ledger/transaction/']")
+    assert browser.current_url.endswith(f"/admin/ledger/transaction/{refund.pk}/change/")
+    browser.save_screenshot(str(screenshots / "support-refund-row.png"))
+    assert_ledger_consistent()
+    print(f"screenshots: {screenshots}")
+
+
+def test_the_ledger_list_fits_1400_pixels_without_scrolling_sideways(
+    browser, live_server, tmp_path
+):
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    player = UserFactory(username="a-player-with-a-rather-long-name-indeed", funds=1000)
+    product = ProductFactory(name="A product whose name goes on and on and on", price=300)
+    purchase_product(user_id=player.pk, product_id=product.pk, quantity=3)
+    with pytest.raises(InsufficientFunds):
+        purchase_product(user_id=player.pk, product_id=product.pk)
+    browser.set_window_size(1400, 1000)
+    admin = AdminPage(browser, live_server.url)
+    admin.log_in(root.username)
+
+    admin.open("/admin/ledger/transaction/")
+
+    assert "insufficient funds" in admin.find("#result_list").text
+    widths = browser.execute_script(
+        "const page = document.documentElement, table = document.querySelector('.results');"
+        "return [window.innerWidth, page.scrollWidth, page.clientWidth,"
+        " table.scrollWidth, table.clientWidth]"
+    )
+    inner, page_scroll, page_client, table_scroll, table_client = widths
+    assert inner >= 1385, widths
+    assert page_scroll <= page_client and table_scroll <= table_client, widths
+    browser.save_screenshot(str(tmp_path / "ledger-1400.png"))
+    print(f"screenshot: {tmp_path / 'ledger-1400.png'}")
 
 
 def test_a_superuser_adds_a_webhook_and_support_sends_a_failed_delivery_again(

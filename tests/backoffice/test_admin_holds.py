@@ -94,11 +94,7 @@ def test_the_player_page_shows_open_holds(support_client):
     open_hold = place(player, 30, reference="open one")
     holds.void_hold(hold_id=place(player, 20, reference="ended one").pk)
     page = support_client.get(f"/admin/accounts/user/{player.pk}/change/")
-    inlines = {
-        inline.opts.verbose_name_plural: inline.formset.queryset
-        for inline in page.context["inline_admin_formsets"]
-    }
-    assert [hold.pk for hold in inlines["open holds"]] == [open_hold.pk]
+    assert [hold.pk for hold in page.context["desk"].open_holds] == [open_hold.pk]
     html = page.content.decode()
     assert "Open holds" in html
     assert f"/admin/ledger/hold/{open_hold.pk}/change/" in html

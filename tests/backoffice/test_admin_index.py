@@ -12,6 +12,7 @@ def labels(client):
 
 def test_a_superuser_sees_the_economy_first_and_celery_beat_last(superuser_client):
     assert labels(superuser_client) == [
+        "economy",  # the dashboard
         "accounts",
         "catalog",
         "ledger",
@@ -30,6 +31,7 @@ def test_a_superuser_sees_the_economy_first_and_celery_beat_last(superuser_clien
 
 def test_support_sees_only_its_apps_in_the_same_order(support_client):
     assert labels(support_client) == [
+        "economy",
         "accounts",
         "catalog",
         "ledger",
@@ -42,4 +44,4 @@ def test_support_sees_only_its_apps_in_the_same_order(support_client):
 
 
 def test_a_content_manager_sees_the_catalog(content_client):
-    assert labels(content_client) == ["catalog"]
+    assert labels(content_client) == ["economy", "catalog"]

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 
+from economy.common.exceptions import InsufficientFunds
 from economy.inventory.models import InventoryItem
 from economy.inventory.services import purchase_product
 from economy.ledger.models import Kind, Status, Transaction
@@ -192,3 +193,24 @@ def test_staff_who_may_only_view_the_ledger_cannot_refund(db):
     )
     refund_action(client, [purchase], reason="Sneaky")
     assert not Transaction.objects.filter(kind=Kind.REFUND).exists()
+
+
+def test_the_list_shows_the_failure_reason_and_each_rows_other_side(superuser_client):
+    player = UserFactory(funds=10)
+    sword = ProductFactory(name="Sword", price=30)
+    with pytest.raises(InsufficientFunds):
+        buy(player, sword)
+
+    page = superuser_client.get(URL)
+
+    rows = {row.pk: row for row in page.context["cl"].result_list}
+    failed = Transaction.objects.get(user=player, status=Status.FAILED)
+    admin = page.context["cl"].model_admin
+    assert admin.failure(rows[failed.pk]) == "insufficient funds"
+    assert admin.what(rows[failed.pk]) == "purchase, failed"
+    assert admin.movement(rows[failed.pk]) == "→ sink:store"
+    assert admin.amount_shown(rows[failed.pk]) == "30 coins"
+    assert admin.product_shown(rows[failed.pk]) == "1 x Sword"
+    grant = Transaction.objects.get(user=player, kind=Kind.ADJUSTMENT)
+    assert admin.movement(rows[grant.pk]) == "← faucet:grants"
+    assert "insufficient funds" in page.content.decode()

@@ -1,14 +1,31 @@
-"""Users in /admin/: wallets read-only, inventory and ledger inline, grant funds."""
+"""Users in /admin/, the support desk: wallets, holds, inventory and the latest ledger rows
+first, read-only; grant funds through a confirmation page."""
+
+from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from economy.accounts.models import User
-from economy.inventory.services import purchase_product
+from economy.inventory.models import InventoryItem
+from economy.inventory.services import purchase_product, use_product
+from economy.ledger.holds import place_hold
 from economy.ledger.models import Kind, Transaction, Wallet
 from economy.ledger.services import add_funds
-from tests.factories import CurrencyFactory, ProductFactory, UserFactory
+from tests.factories import (
+    CurrencyFactory,
+    PermanentProductFactory,
+    ProductFactory,
+    StaffFactory,
+    UserFactory,
+    default_currency,
+)
+from tests.support.admin import ensure_groups, login
 from tests.support.ledger import assert_ledger_consistent, balance_of
 
 pytestmark = pytest.mark.django_db
@@ -23,20 +40,8 @@ def change_data(user, **overrides):
         "first_name": "",
         "last_name": "",
         "is_active": "on",
-        "date_joined_0": "2026-01-01",
-        "date_joined_1": "00:00:00",
-        "last_login_0": "",
-        "last_login_1": "",
-        **inline_management("wallets"),
-        **inline_management("holds"),
-        **inline_management("inventory_items"),
-        **inline_management("transactions"),
         **overrides,
     }
-
-
-def inline_management(prefix):
-    return {f"{prefix}-{key}": value for key, value in [("TOTAL_FORMS", 0), ("INITIAL_FORMS", 0)]}
 
 
 def test_the_wallets_are_shown_but_cannot_be_edited(superuser_client):
@@ -44,15 +49,9 @@ def test_the_wallets_are_shown_but_cannot_be_edited(superuser_client):
     wallet = player.wallets.get()
     page = superuser_client.get(f"{URL}{player.pk}/change/")
     form = page.context["adminform"].form
-    assert "balance" not in form.fields
-    formsets = {fs.formset.prefix: fs for fs in page.context["inline_admin_formsets"]}
-    wallets = formsets["wallets"]
-    assert [f.instance.pk for f in wallets.formset.forms] == [wallet.pk]
-    # Every column read-only: the form holds only the row's id and owner, never a balance.
-    assert set(wallets.formset.forms[0].fields) <= {"id", "owner"}
-    assert not wallets.has_add_permission and not wallets.has_change_permission
-    assert not wallets.has_delete_permission
-    assert "100" in page.content.decode()
+    assert not {"balance", "held", "wallets"} & set(form.fields)
+    assert page.context["desk"].wallets == [wallet]
+    assert "wallets-TOTAL_FORMS" not in page.content.decode()
 
     response = superuser_client.post(
         f"{URL}{player.pk}/change/",
@@ -60,14 +59,7 @@ def test_the_wallets_are_shown_but_cannot_be_edited(superuser_client):
             player,
             balance=1_000_000,
             first_name="Pat",
-            **{
-                "wallets-TOTAL_FORMS": 1,
-                "wallets-INITIAL_FORMS": 1,
-                "wallets-0-id": wallet.pk,
-                "wallets-0-owner": player.pk,
-                "wallets-0-balance": 1_000_000,
-                "wallets-0-held": 0,
-            },
+            **{"wallets-0-id": wallet.pk, "wallets-0-balance": 1_000_000},
         ),
     )
 
@@ -82,15 +74,22 @@ def test_the_change_page_shows_every_wallet_with_its_currency(support_client):
     gems = CurrencyFactory(code="gems")
     player = UserFactory(funds=100)
     add_funds(user_id=player.pk, amount=7, currency=gems)
+    hold = place_hold(
+        user_id=player.pk,
+        amount=30,
+        currency=default_currency(),
+        expires_at=timezone.now() + timedelta(hours=1),
+    ).hold
 
     page = support_client.get(f"{URL}{player.pk}/change/")
 
-    formsets = {fs.formset.prefix: fs.formset for fs in page.context["inline_admin_formsets"]}
     shown = [
-        (f.instance.currency.code, f.instance.balance, f.instance.held)
-        for f in formsets["wallets"].forms
+        (w.currency.code, w.balance, w.held, w.available) for w in page.context["desk"].wallets
     ]
-    assert shown == [("coins", 100, 0), ("gems", 7, 0)]
+    assert shown == [("coins", 100, 30, 70), ("gems", 7, 0, 7)]
+    html = page.content.decode()
+    assert f'href="/admin/ledger/hold/{hold.pk}/change/"' in html
+    assert f'href="/admin/ledger/hold/{hold.pk}/void/"' in html
 
 
 def test_the_change_page_shows_inventory_and_the_latest_20_transactions(support_client):
@@ -101,11 +100,127 @@ def test_the_change_page_shows_inventory_and_the_latest_20_transactions(support_
 
     page = support_client.get(f"{URL}{player.pk}/change/")
 
-    formsets = {fs.formset.prefix: fs.formset for fs in page.context["inline_admin_formsets"]}
-    assert [form.instance.quantity for form in formsets["inventory_items"].forms] == [25]
-    shown = [form.instance.pk for form in formsets["transactions"].forms]
+    desk = page.context["desk"]
+    assert [(item.product.name, item.quantity) for item in desk.inventory] == [("Potion", 25)]
+    shown = [entry.transaction.pk for entry in desk.latest]
     latest = list(Transaction.objects.filter(user=player).values_list("pk", flat=True)[:20])
     assert shown == latest
+    html = page.content.decode()
+    for pk in latest:
+        assert f'href="/admin/ledger/transaction/{pk}/change/"' in html
+    assert f'href="/admin/ledger/transaction/{latest[0]}/refund/"' in html
+
+
+def test_the_inventory_shows_expiries_and_running_effects(support_client):
+    player = UserFactory(funds=10_000)
+    premium = PermanentProductFactory(name="Premium", duration=timedelta(days=30))
+    boost = ProductFactory(name="Boost", duration=timedelta(days=1))
+    lapsed = PermanentProductFactory(name="Old pass", duration=timedelta(days=1))
+    owned_until = purchase_product(user_id=player.pk, product_id=premium.pk).expires_at
+    purchase_product(user_id=player.pk, product_id=boost.pk)
+    active_until = use_product(user_id=player.pk, product_id=boost.pk).active_until
+    purchase_product(user_id=player.pk, product_id=lapsed.pk)
+    InventoryItem.objects.filter(product=lapsed).update(expires_at=timezone.now() - timedelta(1))
+
+    html = support_client.get(f"{URL}{player.pk}/change/").content.decode()
+
+    assert f"owned until {timezone.localtime(owned_until):%Y-%m-%d %H:%M}" in html
+    assert f"active until {timezone.localtime(active_until):%Y-%m-%d %H:%M}" in html
+    assert "expired " in html
+
+
+def test_the_page_leads_with_the_wallets_and_hides_the_password_from_support(support_client):
+    player = UserFactory(funds=100)
+
+    html = support_client.get(f"{URL}{player.pk}/change/").content.decode()
+
+    assert html.index('id="wallets-group"') < html.index('id="transactions-group"')
+    assert html.index('id="transactions-group"') < html.index("field-username")
+    for hidden in ("Reset password", "pbkdf2", "field-groups", "field-user_permissions"):
+        assert hidden not in html
+    # What support may do is offered: grants, the player's full ledger, refunds.
+    assert f'href="{URL}{player.pk}/grant-funds/"' in html
+    assert f'href="/admin/ledger/transaction/?player={player.pk}"' in html
+
+
+def test_a_superuser_finds_the_password_and_permissions_folded_at_the_bottom(
+    superuser_client,
+):
+    player = UserFactory(funds=100)
+
+    page = superuser_client.get(f"{URL}{player.pk}/change/")
+
+    html = page.content.decode()
+    names = [fieldset.name for fieldset in page.context["adminform"]]
+    assert names[-1] == "Password and permissions"
+    assert "collapse" in page.context["adminform"].fieldsets[-1][1]["classes"]
+    assert html.index('id="wallets-group"') < html.index("Reset password")
+
+
+def test_staff_who_may_only_view_users_are_offered_no_action(db):
+    ensure_groups()
+    viewer = StaffFactory(username="viewer")
+    viewer.user_permissions.add(
+        Permission.objects.get(codename="view_user"),
+        Permission.objects.get(codename="view_transaction"),
+    )
+    player = UserFactory(funds=100)
+    purchase_product(user_id=player.pk, product_id=ProductFactory(price=10).pk)
+
+    html = login(viewer).get(f"{URL}{player.pk}/change/").content.decode()
+
+    for action in ("grant-funds", "/refund/", "/void/", "Reset password", 'name="_save"'):
+        assert action not in html
+    assert f"/admin/ledger/transaction/?player={player.pk}" in html
+
+
+def test_the_players_page_makes_the_same_queries_whatever_its_size(support_client):
+    small, big = UserFactory(funds=100), UserFactory(funds=10_000)
+    purchase_product(user_id=small.pk, product_id=ProductFactory(price=1).pk)
+    for code in ("gems", "stars", "keys"):
+        add_funds(user_id=big.pk, amount=5, currency=CurrencyFactory(code=code))
+    for product in ProductFactory.create_batch(5, price=1):
+        for quantity in (1, 2, 3):
+            purchase_product(user_id=big.pk, product_id=product.pk, quantity=quantity)
+    for _ in range(3):
+        place_hold(
+            user_id=big.pk,
+            amount=5,
+            currency=default_currency(),
+            expires_at=timezone.now() + timedelta(hours=1),
+        )
+    support_client.get(f"{URL}{small.pk}/change/")  # warm the session and content types
+
+    with CaptureQueriesContext(connection) as few:
+        assert support_client.get(f"{URL}{small.pk}/change/").status_code == 200
+    with CaptureQueriesContext(connection) as many:
+        page = support_client.get(f"{URL}{big.pk}/change/")
+
+    desk = page.context["desk"]
+    assert (len(desk.wallets), len(desk.inventory), len(desk.open_holds)) == (4, 5, 3)
+    assert len(desk.latest) == 20
+    assert len(many) == len(few), [q["sql"] for q in many]
+
+
+@pytest.mark.parametrize("term", ["PAT@Example.com", "pat", "{pk}"])
+def test_support_finds_a_player_by_email_username_or_id(support_client, term):
+    pat = UserFactory(username="pat", email="pat@example.com")
+    UserFactory(username="someone", email="someone@example.com")
+
+    response = support_client.get(URL, {"q": term.format(pk=pat.pk)})
+
+    assert [user.pk for user in response.context["cl"].result_list] == [pat.pk]
+
+
+def test_the_player_filter_lists_the_players_full_ledger(support_client):
+    pat, other = UserFactory(funds=100), UserFactory(funds=100)
+    paid_to_pat = Transaction.objects.filter(user=pat).first()
+
+    response = support_client.get("/admin/ledger/transaction/", {"player": pat.pk})
+
+    assert [row.pk for row in response.context["cl"].result_list] == [paid_to_pat.pk]
+    assert other.pk != pat.pk
+    assert support_client.get("/admin/ledger/transaction/", {"player": "x"}).status_code == 200
 
 
 def test_a_superuser_can_still_add_a_user(superuser_client):
@@ -125,8 +240,24 @@ def test_a_superuser_can_still_add_a_user(superuser_client):
 
 
 def grant(client, user, **data):
+    """Grant funds as the page does: the form, then its confirmation page's Confirm."""
     data.setdefault("currency", "coins")
-    return client.post(f"{URL}{user.pk}/grant-funds/", data)
+    return client.post(f"{URL}{user.pk}/grant-funds/", {**data, "confirm": "Confirm"})
+
+
+def test_the_grant_form_first_shows_what_will_happen_and_changes_nothing(support_client):
+    player = UserFactory(funds=100)
+    url = f"{URL}{player.pk}/grant-funds/"
+
+    page = support_client.post(url, {"currency": "coins", "amount": 250, "reason": "Ticket 1"})
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert page.context["preview"] == (100, 350, "faucet:grants", str(player), "")
+    for shown in (str(player), "+250 coins", "100 → 350 coins", "Ticket 1", 'name="confirm"'):
+        assert shown in html
+    assert balance_of(player) == 100
+    assert Transaction.objects.filter(user=player).count() == 1
 
 
 def test_grant_funds_writes_an_adjustment_with_the_reason_and_the_staff_member(
@@ -151,7 +282,8 @@ def test_grant_funds_writes_an_adjustment_with_the_reason_and_the_staff_member(
     assert balance_of(player) == 350
     messages = [str(m) for m in get_messages(response.wsgi_request)]
     assert messages == [
-        f"Adjusted {player}'s coins by +250: balance is now 350 (transaction #{row.pk})."
+        f"Adjusted {player}'s coins by +250: balance is now 350 "
+        f'(<a href="/admin/ledger/transaction/{row.pk}/change/">transaction #{row.pk}</a>).'
     ]
     assert_ledger_consistent()
 
@@ -184,7 +316,8 @@ def test_a_negative_amount_takes_currency_back_into_sink_corrections(support, su
     assert balance_of(player) == 70
     messages = [str(m) for m in get_messages(response.wsgi_request)]
     assert messages == [
-        f"Adjusted {player}'s coins by -30: balance is now 70 (transaction #{row.pk})."
+        f"Adjusted {player}'s coins by -30: balance is now 70 "
+        f'(<a href="/admin/ledger/transaction/{row.pk}/change/">transaction #{row.pk}</a>).'
     ]
     assert_ledger_consistent()
 

@@ -284,7 +284,7 @@ def test_a_support_adjustment_writes_balance_adjusted_with_reason_and_staff(
 
     response = login(support).post(
         f"/admin/accounts/user/{player.pk}/grant-funds/",
-        {"amount": amount, "currency": "coins", "reason": "Outage #12"},
+        {"amount": amount, "currency": "coins", "reason": "Outage #12", "confirm": "Confirm"},
     )
 
     assert response.status_code == 302

@@ -9,6 +9,7 @@ ADMIN_PAGES = [
     "/admin/accounts/user/",
     "/admin/accounts/user/{player}/change/",
     "/admin/accounts/user/{player}/grant-funds/",
+    "/admin/economy/dashboard/",
     "/admin/catalog/product/",
     "/admin/catalog/product/add/",
     "/admin/catalog/currency/",
@@ -55,7 +56,7 @@ def test_admin_grants_by_non_staff_change_nothing(who, client, request, player):
     before = snapshot()
     response = client.post(
         f"/admin/accounts/user/{player.pk}/grant-funds/",
-        {"currency": "coins", "amount": 100_000, "reason": "Free money"},
+        {"currency": "coins", "amount": 100_000, "reason": "Free money", "confirm": "Confirm"},
     )
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
     assert snapshot() == before

@@ -1,17 +1,23 @@
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 
 from economy.accounts.models import User
 from economy.common.admin import ReadOnlyAdmin
 from economy.common.exceptions import DomainError
 from economy.ledger import holds
 from economy.ledger.models import Hold, HoldStatus
+
+from .. import desk
+from .links import hold_link, player_link, transaction_link
 
 VOID_PERMISSION = "ledger.void_hold"
 
@@ -46,6 +52,77 @@ class HoldAdmin(ReadOnlyAdmin):
     @admin.display(description="destination")
     def paid_to(self, hold: Hold) -> str:
         return hold.destination.label
+
+    def get_urls(self) -> list[URLPattern]:
+        void = path(
+            "<path:object_id>/void/",
+            self.admin_site.admin_view(self.void_view),
+            name="ledger_hold_void",
+        )
+        return [void, *super().get_urls()]
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Hold | None = None,
+    ) -> HttpResponse:
+        context["can_void"] = (
+            obj is not None and self.has_void_permission(request) and not desk.void_refusal(obj)
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def void_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Void one hold through ledger.holds.void_hold, from a page that says what will be
+        released and asks for the reason."""
+        if not (self.has_view_permission(request) and self.has_void_permission(request)):
+            raise PermissionDenied
+        hold = self.get_object(request, object_id)
+        if hold is None:
+            raise Http404("No such hold.")
+        form = VoidForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                change = holds.void_hold(
+                    hold_id=hold.pk,
+                    reason=form.cleaned_data["reason"],
+                    actor=cast(User, request.user),  # the admin lets staff in only
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(
+                    request,
+                    format_html(
+                        "{} voided: {} {} released to {} ({} voided).",
+                        hold_link(hold),
+                        change.hold.amount,
+                        change.wallet.currency.code,
+                        player_link(hold.user_id, hold.user),
+                        transaction_link(change.hold.reservation),
+                    ),
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:accounts_user_change", args=[hold.user_id])
+                )
+            hold = self.get_object(request, object_id) or hold
+        refusal = desk.void_refusal(hold)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Void hold #{hold.pk}",
+            "opts": self.opts,
+            "subject": hold,
+            "refusal": refusal,
+            "form": form,
+            "button": "Confirm void",
+            "cancel_url": reverse("admin:accounts_user_change", args=[hold.user_id]),
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/ledger/hold/void_one.html", context)
 
     def has_void_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(VOID_PERMISSION)

@@ -3,126 +3,26 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
-from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 
 from economy.accounts.models import User
 from economy.accounts.permissions import ADD_FUNDS_PERMISSION
 from economy.catalog.models import Currency
 from economy.common.exceptions import DomainError
-from economy.inventory.models import InventoryItem
 from economy.ledger import services as ledger
-from economy.ledger.models import Hold, HoldStatus, Transaction, Wallet
+from economy.ledger.models import Wallet
 
-LATEST_TRANSACTIONS = 20
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    max_num = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
-        return False
-
-
-class WalletInline(ReadOnlyInline):
-    model = Wallet
-    fk_name = "owner"
-    fields = readonly_fields = ("currency", "balance", "held", "available", "created_at")
-    verbose_name_plural = "wallets"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Wallet]:
-        return super().get_queryset(request).select_related("currency")
-
-    @admin.display(description="available")
-    def available(self, wallet: Wallet) -> int:
-        return wallet.available
-
-
-class InventoryInline(ReadOnlyInline):
-    model = InventoryItem
-    fields = readonly_fields = ("product", "quantity", "purchased_at", "updated_at")
-    verbose_name_plural = "inventory"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[InventoryItem]:
-        return super().get_queryset(request).select_related("product")
-
-
-class OpenHoldsInline(ReadOnlyInline):
-    model = Hold
-    fk_name = "user"
-    fields = readonly_fields = (
-        "amount",
-        "currency",
-        "destination",
-        "expires_at",
-        "on_expiry",
-        "reference",
-        "created_at",
-    )
-    show_change_link = True
-    verbose_name_plural = "open holds"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Hold]:
-        return (
-            super()
-            .get_queryset(request)
-            .filter(status=HoldStatus.PENDING)
-            .select_related("wallet__currency", "destination__currency")
-        )
-
-    @admin.display(description="currency")
-    def currency(self, hold: Hold) -> str:
-        return hold.wallet.currency.code
-
-
-class LatestTransactionsFormSet(BaseInlineFormSet):
-    def get_queryset(self) -> QuerySet[Transaction]:
-        # Sliced here, after the formset filtered by user: a busy player has thousands of rows.
-        return super().get_queryset()[:LATEST_TRANSACTIONS]
-
-
-class LatestTransactionsInline(ReadOnlyInline):
-    model = Transaction
-    fk_name = "user"
-    formset = LatestTransactionsFormSet
-    fields = readonly_fields = (
-        "created_at",
-        "kind",
-        "status",
-        "amount",
-        "currency",
-        "debit_wallet",
-        "credit_wallet",
-        "product",
-        "quantity",
-        "unit_price",
-        "reason",
-        "failure_reason",
-    )
-    show_change_link = True
-    verbose_name_plural = f"latest {LATEST_TRANSACTIONS} transactions"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Transaction]:
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("product", "currency", "debit_wallet", "credit_wallet")
-        )
+from .. import desk
+from .holds import VOID_PERMISSION
+from .links import transaction_link
+from .transactions import REFUND_PERMISSION, PlayerFilter
 
 
 class GrantFundsForm(forms.Form):
@@ -153,29 +53,67 @@ class GrantFundsForm(forms.Form):
         return amount
 
 
+def desk_context(request: HttpRequest, player: User) -> dict[str, Any]:
+    """What the player's page leads with, and which of its links the staff member may follow."""
+    user = request.user
+    ledger_url = reverse("admin:ledger_transaction_changelist")
+    return {
+        "desk": desk.player_desk(user_id=player.pk),
+        "ledger_url": f"{ledger_url}?{PlayerFilter.parameter_name}={player.pk}",
+        "can_view_ledger": user.has_perm("ledger.view_transaction"),
+        "can_view_holds": user.has_perm("ledger.view_hold"),
+        "can_refund": user.has_perm(REFUND_PERMISSION),
+        "can_void": user.has_perm(VOID_PERMISSION),
+    }
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    """Django's user admin with the player's wallets, inventory and latest ledger rows.
-    Balances are read-only: they change only through the ledger (`Grant funds`)."""
+    """The support desk: a player's page leads with its wallets, inventory, open holds and
+    latest ledger rows (economy/backoffice/desk.py), read-only; balances change only through
+    the ledger (`Grant funds`). The password, groups and permissions come last, folded, and
+    only for those who may change users: the password form answers 403 to anyone else."""
 
     list_display = ("username", "email", "is_staff", "is_active", "date_joined")
+    search_fields = ("username", "email", "first_name", "last_name")
     readonly_fields = ("created_at", "last_login", "date_joined")
     fieldsets = (
-        (None, {"fields": ("username", "password")}),
-        ("Economy", {"fields": ("created_at",)}),
-        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
+        (None, {"fields": ("username", "email", "first_name", "last_name")}),
+        ("Dates", {"fields": ("created_at", "date_joined", "last_login")}),
         (
-            "Permissions",
-            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+            "Password and permissions",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "password",
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                ),
+            },
         ),
-        ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
-    inlines = (WalletInline, OpenHoldsInline, InventoryInline, LatestTransactionsInline)
+    viewer_fieldsets = (
+        (None, {"fields": ("username", "email", "first_name", "last_name", "is_active")}),
+        ("Dates", {"fields": ("created_at", "date_joined", "last_login")}),
+    )
 
-    def get_inlines(
-        self, request: HttpRequest, obj: User | None
-    ) -> list[type[InlineModelAdmin]] | tuple[type[InlineModelAdmin], ...]:
-        return self.inlines if obj is not None else ()
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
+        if obj is not None and not self.has_change_permission(request, obj):
+            return self.viewer_fieldsets
+        return super().get_fieldsets(request, obj)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[User], search_term: str
+    ) -> tuple[QuerySet[User], bool]:
+        """Username, email or name as Django searches them, and a player's id as typed."""
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term.isdigit() and len(term) < 19:
+            found |= queryset.filter(pk=int(term))
+        return found, duplicates
 
     def get_urls(self) -> list[URLPattern]:
         grant = path(
@@ -189,47 +127,70 @@ class UserAdmin(DjangoUserAdmin):
         return request.user.has_perm(ADD_FUNDS_PERMISSION)
 
     def render_change_form(
-        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: User | None = None,
     ) -> HttpResponse:
         context["can_grant_funds"] = self.has_grant_funds_permission(request)
-        return super().render_change_form(request, context, *args, **kwargs)
+        if obj is not None:
+            context.update(desk_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def grant_funds_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Correct a balance by hand through ledger.adjust_balance: an `adjustment` row with the
-        reason and the staff member, never a direct edit of the balance."""
+        reason and the staff member, never a direct edit of the balance. Two steps: the form,
+        then a page that says what will happen, whose Confirm makes it happen."""
         if not (self.has_view_permission(request) and self.has_grant_funds_permission(request)):
             raise PermissionDenied
         user = self.get_object(request, object_id)
         if user is None:
             raise Http404("No such user.")
         form = GrantFundsForm(request.POST or None)
+        preview = None
         if request.method == "POST" and form.is_valid():
-            try:
-                change = ledger.adjust_balance(
-                    user_id=user.pk,
-                    amount=form.cleaned_data["amount"],
-                    currency=form.cleaned_data["currency"],
-                    reason=form.cleaned_data["reason"],
-                    staff=cast(User, request.user),  # the admin lets staff in only
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                self.message_user(
-                    request,
-                    f"Adjusted {user}'s {change.wallet.currency.code} by "
-                    f"{form.cleaned_data['amount']:+d}: balance is now {change.wallet.balance} "
-                    f"(transaction #{change.transaction.pk}).",
-                    messages.SUCCESS,
-                )
-                change_url = reverse("admin:accounts_user_change", args=[user.pk])
-                return HttpResponseRedirect(change_url)
+            amount, currency = form.cleaned_data["amount"], form.cleaned_data["currency"]
+            preview = desk.grant_preview(player=user, currency=currency, amount=amount)
+            if preview.refusal:
+                form.add_error(None, preview.refusal)
+                preview = None
+            elif "confirm" in request.POST:
+                try:
+                    change = ledger.adjust_balance(
+                        user_id=user.pk,
+                        amount=amount,
+                        currency=currency,
+                        reason=form.cleaned_data["reason"],
+                        staff=cast(User, request.user),  # the admin lets staff in only
+                    )
+                except DomainError as exc:
+                    form.add_error(None, exc.message)
+                    preview = None
+                else:
+                    self.message_user(
+                        request,
+                        format_html(
+                            "Adjusted {}'s {} by {}: balance is now {} ({}).",
+                            user,
+                            currency.code,
+                            f"{amount:+d}",
+                            change.wallet.balance,
+                            transaction_link(change.transaction),
+                        ),
+                        messages.SUCCESS,
+                    )
+                    change_url = reverse("admin:accounts_user_change", args=[user.pk])
+                    return HttpResponseRedirect(change_url)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Grant funds to {user}",
+            "title": f"Confirm: grant funds to {user}" if preview else f"Grant funds to {user}",
             "subject": user,
             "wallets": Wallet.objects.filter(owner=user).select_related("currency"),
             "form": form,
+            "preview": preview,
             "opts": self.opts,
             "has_view_permission": True,
         }
