@@ -38,7 +38,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 
 from economy.accounts import identity
-from economy.accounts.models import User
+from economy.accounts.models import ApiToken, User
 from economy.accounts.services import player_for_identity
 from economy.common import cache as safe_cache
 from economy.common.exceptions import ServiceUnavailable
@@ -238,11 +238,14 @@ def _on_m2m_changed(
 
 
 def _on_token_deleted(sender: type, instance: Token, **kwargs: Any) -> None:
-    transaction.on_commit(lambda: safe_cache.safe_delete(_cache_key(instance.key)))
+    # Read now: a deleted instance's primary key (the key, the digest) is None by commit.
+    cache_key = _cache_key(instance.key)
+    transaction.on_commit(lambda: safe_cache.safe_delete(cache_key))
 
 
 def _on_hashed_token_deleted(sender: type, instance: AuthToken, **kwargs: Any) -> None:
-    transaction.on_commit(lambda: safe_cache.safe_delete(_hashed_cache_key(instance.digest)))
+    cache_key = _hashed_cache_key(instance.digest)
+    transaction.on_commit(lambda: safe_cache.safe_delete(cache_key))
 
 
 def _on_user_saved(sender: type, instance: User, created: bool, **kwargs: Any) -> None:
@@ -262,9 +265,11 @@ def connect_signals() -> None:
     """Cache upkeep, not business logic: whoever edits a user or a token (admin, shell,
     command), the next request sees it. Connected by AccountsConfig.ready()."""
     post_delete.connect(_on_token_deleted, sender=Token, dispatch_uid="auth-cache-token")
-    post_delete.connect(
-        _on_hashed_token_deleted, sender=AuthToken, dispatch_uid="auth-cache-hashed-token"
-    )
+    # A delete in the admin is the proxy's (ApiToken): its signals name the proxy as sender.
+    for hashed in (AuthToken, ApiToken):
+        post_delete.connect(
+            _on_hashed_token_deleted, sender=hashed, dispatch_uid=f"auth-cache-{hashed.__name__}"
+        )
     post_save.connect(_on_user_saved, sender=User, dispatch_uid="auth-cache-user")
     # The rows linking users, groups and permissions go with a deleted group or permission
     # without m2m signals: pre_delete, while the members can still be read.

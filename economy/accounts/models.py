@@ -3,6 +3,7 @@ from typing import ClassVar, Self
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
+from knox.models import AuthToken
 
 
 class User(AbstractUser):
@@ -54,3 +55,15 @@ class ExternalIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.subject}"
+
+
+class ApiToken(AuthToken):
+    """An API token as support sees it in the admin: whose, since when, until when (never, for
+    a service account by default), and the first characters of its key; never the key."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.token_key}… ({self.user})"

@@ -17,6 +17,7 @@ role_migrations = [
     for name in (
         "economy.transfers.migrations.0003_support_views_transfers",
         "economy.webhooks.migrations.0002_support_sees_deliveries",
+        "economy.accounts.migrations.0005_support_sees_and_revokes_tokens",
     )
 ]
 
