@@ -96,6 +96,8 @@ def test_without_a_token_it_is_401(api_client):
         {"provider": "steam", "external_id": ""},
         {"provider": "steam", "external_id": "x" * 256},
         {"provider": "steam", "external_id": "nul\x00"},
+        {"provider": "steam", "external_id": 12},
+        {"provider": "steam", "external_id": None},
     ],
 )
 def test_a_bad_body_is_400(backend_client, body):
