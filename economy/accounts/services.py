@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Model
+from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.authtoken.models import Token
 
@@ -92,3 +93,17 @@ def revoke_all_tokens(*, user: User) -> int:
     hashed, _ = AuthToken.objects.filter(user=user).delete()
     legacy, _ = Token.objects.filter(user=user).delete()
     return hashed + legacy
+
+
+def purge_expired_tokens(*, batch_size: int = 1000) -> int:
+    """Delete the API tokens whose expiry has passed; return how many. In batches, each its
+    own short statement; a second run finds nothing. An expired token is refused anyway: this
+    only keeps the table from growing with every login."""
+    expired = AuthToken.objects.filter(expiry__lte=timezone.now()).order_by("expiry")
+    deleted = 0
+    while True:
+        batch = list(expired.values_list("pk", flat=True)[:batch_size])
+        if not batch:
+            return deleted
+        count, _ = AuthToken.objects.filter(pk__in=batch).delete()
+        deleted += count

@@ -15,6 +15,7 @@ EXPECTED = {
     "economy.ledger.expire_holds": ("*", "*"),
     "economy.webhooks.dispatch_events": "every 2 seconds",
     "economy.webhooks.purge_events": ("30", "4"),
+    "economy.accounts.purge_expired_tokens": ("45", "4"),
 }
 
 
