@@ -107,3 +107,12 @@ def purge_expired_tokens(*, batch_size: int = 1000) -> int:
             return deleted
         count, _ = AuthToken.objects.filter(pk__in=batch).delete()
         deleted += count
+
+
+@transaction.atomic
+def revoke_legacy_tokens(*, user: User | None = None) -> int:
+    """Delete DRF authtoken keys (every one, or the user's); how many. The token cache
+    forgets each on commit."""
+    keys = Token.objects.all() if user is None else Token.objects.filter(user=user)
+    deleted, _ = keys.delete()
+    return deleted
