@@ -38,6 +38,8 @@ def check_jwt_settings(
     """Refuse to start on a JWT configuration that would accept tokens it should not."""
     if jwks_url and secret:
         raise ImproperlyConfigured("Set ECONOMY_JWT_JWKS_URL or ECONOMY_JWT_SECRET, not both.")
+    if jwks_url and not jwks_url.startswith(("https://", "http://")):
+        raise ImproperlyConfigured("ECONOMY_JWT_JWKS_URL must be an http(s) URL.")
     if not issuer or not audience:
         raise ImproperlyConfigured("JWT sign-in needs ECONOMY_JWT_ISSUER and ECONOMY_JWT_AUDIENCE.")
     allowed = HMAC_ALGORITHMS if secret else ASYMMETRIC_ALGORITHMS

@@ -4,6 +4,7 @@ JWKS served over HTTP (or a shared secret), its subject a player created on firs
 import hashlib
 import hmac
 import json
+import re
 import time
 
 import jwt
@@ -199,6 +200,17 @@ def test_jwks_down_with_no_keys_yet_is_503(jwks, signing_key):
     assert "identity provider" in response.json()["error"]["message"]
 
 
+def test_jwks_too_slow_to_answer_is_503(jwks, signing_key, settings):
+    settings.ECONOMY_JWT_JWKS_TIMEOUT_SECONDS = 0.3
+    jwks.delay = 1
+    _refused(studio_token(signing_key), status=503, code="unavailable")
+
+
+def test_a_token_naming_no_key_id_is_refused(jwks, signing_key):
+    payload = {"sub": "x", "iss": ISSUER, "aud": AUDIENCE, "exp": int(time.time()) + 60}
+    _refused(jwt.encode(payload, signing_key.private_key, algorithm="RS256"))
+
+
 def test_jwks_answering_an_error_is_503(jwks, signing_key):
     jwks.status = 500
     _refused(studio_token(signing_key), status=503, code="unavailable")
@@ -241,3 +253,45 @@ def test_concurrent_first_requests_of_one_subject_create_one_player(studio_secre
     assert ExternalIdentity.objects.filter(subject="rush").count() == 1
     assert User.objects.filter(external_identities__subject="rush").count() == 1
     assert User.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"jwks_url": "https://id.example/jwks", "secret": "s" * 32}, "not both"),
+        ({"jwks_url": "file:///etc/passwd"}, "http(s) URL"),
+        ({"secret": "s" * 32, "issuer": ""}, "ECONOMY_JWT_ISSUER"),
+        ({"secret": "s" * 32, "audience": ""}, "ECONOMY_JWT_AUDIENCE"),
+        ({"jwks_url": "https://id.example/jwks", "algorithms": ["HS256"]}, "ALGORITHMS"),
+        ({"secret": "s" * 32, "algorithms": ["RS256"]}, "ALGORITHMS"),
+        ({"secret": "s" * 32, "algorithms": ["none"]}, "ALGORITHMS"),
+        ({"secret": "s" * 32, "algorithms": []}, "ALGORITHMS"),
+    ],
+)
+def test_a_configuration_that_would_accept_the_wrong_tokens_refuses_to_start(config, message):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from economy.accounts.identity import check_jwt_settings
+
+    settings = {
+        "jwks_url": "",
+        "secret": "",
+        "algorithms": ["HS256"] if config.get("secret") else ["RS256"],
+        "issuer": ISSUER,
+        "audience": AUDIENCE,
+        **config,
+    }
+    with pytest.raises(ImproperlyConfigured, match=re.escape(message)):
+        check_jwt_settings(**settings)
+
+
+def test_a_sound_configuration_starts():
+    from economy.accounts.identity import check_jwt_settings
+
+    check_jwt_settings(
+        jwks_url="https://id.example/jwks",
+        secret="",
+        algorithms=["RS256", "ES256"],
+        issuer=ISSUER,
+        audience=AUDIENCE,
+    )

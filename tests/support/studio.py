@@ -44,11 +44,13 @@ class JwksServer:
         self.keys = list(keys)
         self.hits = 0
         self.status = 200
+        self.delay = 0.0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 server.hits += 1
+                time.sleep(server.delay)
                 body = json.dumps({"keys": [key.jwk for key in server.keys]}).encode()
                 self.send_response(server.status)
                 self.send_header("Content-Type", "application/json")
