@@ -8,6 +8,9 @@ from economy.ledger.services import system_wallets
 from .factories import ProductFactory, StaffFactory, UserFactory, default_currency
 from .support.api import client_for, grant
 
+# The studio's identity provider: JWKS server, signing keys, JWT players.
+pytest_plugins = ["tests.support.studio"]
+
 
 def clear_cache():
     """Delete this run's keys only: other runs may share the Redis database."""

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
@@ -198,7 +199,11 @@ STORAGES = {
 
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["economy.accounts.authentication.TokenAuthentication"],
+    # Token first: its WWW-Authenticate is the one a 401 names. Each answers only its keyword.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "economy.accounts.authentication.TokenAuthentication",
+        "economy.accounts.authentication.JWTAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["economy.common.parsers.JSONParser"],
@@ -280,6 +285,43 @@ ECONOMY_HOLD_MAX_SECONDS = env.int("ECONOMY_HOLD_MAX_SECONDS", default=30 * 24 *
 # What a player may send to other players per UTC day in a giftable currency, unless the
 # currency sets its own limit in the admin.
 ECONOMY_DAILY_TRANSFER_LIMIT = env.int("ECONOMY_DAILY_TRANSFER_LIMIT", default=10_000)
+
+# --- Identity (economy/accounts, docs/identity.md) ------------------------------------------
+# API tokens (`Authorization: Token <key>`) are stored as digests (django-rest-knox) and expire:
+# a player's after ECONOMY_TOKEN_TTL_HOURS, a service account's after
+# ECONOMY_SERVICE_TOKEN_TTL_DAYS (0: never; support revokes it in the admin).
+ECONOMY_TOKEN_TTL_HOURS = env.float("ECONOMY_TOKEN_TTL_HOURS", default=24 * 7)
+ECONOMY_SERVICE_TOKEN_TTL_DAYS = env.float("ECONOMY_SERVICE_TOKEN_TTL_DAYS", default=0)
+REST_KNOX = {"TOKEN_TTL": timedelta(hours=ECONOMY_TOKEN_TTL_HOURS), "AUTH_HEADER_PREFIX": "Token"}
+# Signed tokens from the studio's identity provider (`Authorization: Bearer <JWT>`), verified
+# against its JWKS URL or a shared secret (one of the two; neither set: JWT sign-in is off).
+ECONOMY_JWT_JWKS_URL = env("ECONOMY_JWT_JWKS_URL", default="")
+ECONOMY_JWT_SECRET = env("ECONOMY_JWT_SECRET", default="")
+ECONOMY_JWT_ALGORITHMS = env.list(
+    "ECONOMY_JWT_ALGORITHMS", default=["HS256"] if ECONOMY_JWT_SECRET else ["RS256"]
+)
+# Required when JWT sign-in is on: a token for another service of the same provider is refused.
+ECONOMY_JWT_ISSUER = env("ECONOMY_JWT_ISSUER", default="")
+ECONOMY_JWT_AUDIENCE = env("ECONOMY_JWT_AUDIENCE", default="")
+# Clock skew tolerated on exp, nbf and iat.
+ECONOMY_JWT_LEEWAY_SECONDS = env.int("ECONOMY_JWT_LEEWAY_SECONDS", default=30)
+# The provider name a token's subject is a player under (its ExternalIdentity).
+ECONOMY_JWT_PROVIDER = env("ECONOMY_JWT_PROVIDER", default="studio")
+# The key set is kept this long per process; a token naming an unknown key id fetches it again
+# at most once per cooldown (a rotation is seen at once, forged key ids cannot hammer the URL).
+ECONOMY_JWT_JWKS_CACHE_SECONDS = env.float("ECONOMY_JWT_JWKS_CACHE_SECONDS", default=300)
+ECONOMY_JWT_JWKS_COOLDOWN_SECONDS = env.float("ECONOMY_JWT_JWKS_COOLDOWN_SECONDS", default=30)
+ECONOMY_JWT_JWKS_TIMEOUT_SECONDS = env.float("ECONOMY_JWT_JWKS_TIMEOUT_SECONDS", default=5)
+if ECONOMY_JWT_JWKS_URL or ECONOMY_JWT_SECRET:
+    from economy.accounts.identity import check_jwt_settings
+
+    check_jwt_settings(
+        jwks_url=ECONOMY_JWT_JWKS_URL,
+        secret=ECONOMY_JWT_SECRET,
+        algorithms=ECONOMY_JWT_ALGORITHMS,
+        issuer=ECONOMY_JWT_ISSUER,
+        audience=ECONOMY_JWT_AUDIENCE,
+    )
 
 # --- Webhooks (economy/webhooks, docs/webhooks.md) ------------------------------------------
 # One POST's connect + read timeout; a worker's batch for one endpoint stops starting new POSTs

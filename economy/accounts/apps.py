@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
+        from . import schema  # noqa: F401  registers the JWT scheme with drf-spectacular
         from .authentication import connect_signals
 
         connect_signals()

@@ -10,3 +10,41 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
+    expiry = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the token stops working; null: never."
+    )
+
+
+class StrictTextField(TextField):
+    """Text given as a JSON string: a number is not coerced into an id."""
+
+    default_error_messages = {"strict": "Must be a JSON string."}
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            self.fail("strict")
+        return super().to_internal_value(data)
+
+
+class PlayerSignInRequestSerializer(serializers.Serializer):
+    provider = serializers.RegexField(
+        r"^[a-z0-9][a-z0-9_.-]{0,49}$",
+        max_length=50,
+        help_text="Who vouches for the player: `steam`, `apple`, `device`, the studio's name.",
+    )
+    external_id = StrictTextField(
+        min_length=1,
+        max_length=255,
+        trim_whitespace=False,
+        help_text="The player's id at that provider, as the game server verified it.",
+    )
+
+
+class PlayerSessionSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)
+    expiry = serializers.DateTimeField(read_only=True, allow_null=True)
+    user_id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    created = serializers.BooleanField(
+        read_only=True, help_text="Whether this call created the player."
+    )

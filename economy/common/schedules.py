@@ -85,6 +85,14 @@ SCHEDULES = (
         description="Deletes events older than ECONOMY_EVENT_RETENTION_DAYS that every "
         "endpoint received; keeps those with a failed or pending delivery.",
     ),
+    Schedule(
+        name="tokens: purge expired API tokens (daily)",
+        task="economy.accounts.purge_expired_tokens",
+        minute="45",
+        hour="4",
+        expire_seconds=12 * 3600,
+        description="Deletes API tokens past their expiry (they are refused anyway).",
+    ),
 )
 
 

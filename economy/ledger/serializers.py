@@ -72,7 +72,8 @@ class BalanceSerializer(serializers.Serializer):
 class ProfileSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
-    email = serializers.EmailField()
+    # Not EmailField: its schema format would refuse the "" of a player signed in from a game.
+    email = serializers.CharField(help_text="The email address; empty when the user has none.")
     created_at = serializers.DateTimeField()
     balance = serializers.IntegerField(help_text="The default currency's balance.")
     balances = serializers.DictField(

@@ -1,4 +1,9 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
+from knox.crypto import hash_token
+from knox.models import AuthToken
 
 from economy.ledger.services import add_funds
 from tests.factories import CurrencyFactory, StaffFactory, TokenFactory, UserFactory
@@ -9,13 +14,21 @@ pytestmark = pytest.mark.django_db
 
 def test_token_is_issued_for_valid_credentials(api_client):
     user = UserFactory(username="alice")
+    before = timezone.now()
     response = api_client.post(
         "/api/v1/auth/token",
         {"username": "alice", "password": "correct horse battery staple"},
         format="json",
     )
     assert response.status_code == 200
-    assert response.json()["token"] == user.auth_token.key
+    key = response.json()["token"]
+    # A hashed token: the database holds its digest, and an expiry.
+    [token] = AuthToken.objects.filter(user=user)
+    assert token.digest == hash_token(key) and key not in token.digest
+    assert before + timedelta(hours=168) <= token.expiry <= timezone.now() + timedelta(hours=168)
+    assert response.json()["expiry"] == token.expiry.isoformat().replace("+00:00", "Z")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api_client.get("/api/v1/users/me").json()["id"] == user.pk
 
 
 def test_token_is_refused_for_a_wrong_password(api_client):
@@ -94,11 +107,16 @@ def test_staff_reading_an_unknown_user_is_404(staff_client):
     assert response.json()["error"]["code"] == "not_found"
 
 
-def test_token_is_stable_across_logins(api_client):
+def test_each_login_is_a_new_token_and_a_legacy_key_keeps_working(api_client):
     user = UserFactory(username="bob")
-    token = TokenFactory(user=user).key
+    legacy = TokenFactory(user=user).key
     body = {"username": "bob", "password": "correct horse battery staple"}
-    assert api_client.post("/api/v1/auth/token", body, format="json").json()["token"] == token
+    first = api_client.post("/api/v1/auth/token", body, format="json").json()["token"]
+    second = api_client.post("/api/v1/auth/token", body, format="json").json()["token"]
+    assert len({first, second, legacy}) == 3
+    for key in (first, second, legacy):
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        assert api_client.get("/api/v1/users/me").json()["id"] == user.pk
 
 
 def test_staff_status_alone_does_not_open_players_data_or_credits(make_client, player):

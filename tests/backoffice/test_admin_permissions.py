@@ -64,6 +64,9 @@ def test_support_views_everything_and_may_grant_and_refund(groups):
         "webhooks.view_endpoint",
         "webhooks.view_delivery",
         "webhooks.redeliver_delivery",
+        "accounts.view_apitoken",
+        "accounts.delete_apitoken",
+        "accounts.view_externalidentity",
     }
 
 

@@ -2,6 +2,8 @@ import json
 
 import pytest
 from django.core.management.base import CommandError
+from knox.crypto import hash_token
+from knox.models import AuthToken
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -18,11 +20,16 @@ def test_creates_a_trusted_backend_that_can_add_funds_with_its_token():
     out = run("create_service_account", "payments")
 
     account = User.objects.get(username="payments")
-    token = Token.objects.get(user=account).key
-    assert out.splitlines() == [
+    lines = out.splitlines()
+    token = lines[1].removeprefix("Token (shown once): ")
+    assert lines == [
         f"Service account 'payments' created (id {account.pk}).",
         f"Token (shown once): {token}",
     ]
+    # Stored as a digest, never expiring, and no legacy key beside it.
+    stored = AuthToken.objects.get(user=account)
+    assert stored.digest == hash_token(token) and stored.expiry is None
+    assert not Token.objects.exists()
     assert not account.has_usable_password()
     assert not account.is_staff
     assert account.has_perm("accounts.add_funds")
@@ -43,8 +50,7 @@ def test_creates_a_trusted_backend_that_can_add_funds_with_its_token():
 
 
 def test_the_service_account_may_also_spend_for_a_player():
-    run("create_service_account", "game-server")
-    token = Token.objects.get(user__username="game-server").key
+    token = json.loads(run("create_service_account", "game-server", "--json"))["token"]
     player = UserFactory(funds=100)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
@@ -63,14 +69,22 @@ def test_the_service_account_may_also_spend_for_a_player():
 def test_json_output():
     data = json.loads(run("create_service_account", "game-server", "--json"))
     account = User.objects.get(username="game-server")
-    assert data == {"id": account.pk, "username": "game-server", "token": account.auth_token.key}
+    assert data == {"id": account.pk, "username": "game-server", "token": data["token"]}
+    assert AuthToken.objects.get(user=account).digest == hash_token(data["token"])
+
+
+def test_the_token_expires_when_the_setting_says_so(settings):
+    settings.ECONOMY_SERVICE_TOKEN_TTL_DAYS = 90
+    run("create_service_account", "game-server")
+    stored = AuthToken.objects.get(user__username="game-server")
+    assert 89 < (stored.expiry - stored.created).total_seconds() / 86400 <= 90
 
 
 def test_an_existing_name_is_refused_and_no_new_token_is_shown():
     UserFactory(username="payments")
     with pytest.raises(CommandError, match="A user named 'payments' already exists"):
         run("create_service_account", "payments")
-    assert not Token.objects.exists()
+    assert not Token.objects.exists() and not AuthToken.objects.exists()
 
 
 def test_an_invalid_name_is_refused():

@@ -1,5 +1,6 @@
 """Every user-scoped endpoint and method, as someone else, without a token and with a bad one:
-403 (never data, nothing changed), 401, 401."""
+403 (never data, nothing changed), 401, 401. A player signed in with the studio's JWT
+(`jwt_player`, tests/support/studio.py) is held to the same rows as a token player."""
 
 import pytest
 
@@ -97,6 +98,13 @@ def _fill(value, **ids):
     return value
 
 
+def _client_of(actor, request, make_client):
+    """The actor's API client: a Bearer JWT for the studio's player, a token for the rest."""
+    if actor == "jwt_player":
+        return request.getfixturevalue("jwt_player_client")
+    return make_client(request.getfixturevalue(actor))
+
+
 def _call(client, method, path, body, **headers):
     if body is None:
         return getattr(client, method)(path, **headers)
@@ -110,6 +118,7 @@ def _call(client, method, path, body, **headers):
 TRUSTED_READS = ("/transfers",)
 OTHER_USER_CASES = [
     *[("player", case) for case in USER_SCOPED],
+    *[("jwt_player", case) for case in USER_SCOPED],
     *[("content_manager", case) for case in USER_SCOPED],
     *[
         ("backend", case)
@@ -128,10 +137,10 @@ def test_another_users_data_is_403_and_leaks_nothing(
     case, actor, request, make_client, victim, ids
 ):
     method, path, body = case
-    caller = request.getfixturevalue(actor)
+    client = _client_of(actor, request, make_client)
     before = snapshot()
     response = _call(
-        make_client(caller),
+        client,
         method,
         _fill(path, **ids),
         _fill(body, **ids),
@@ -144,14 +153,20 @@ def test_another_users_data_is_403_and_leaks_nothing(
     assert snapshot() == before
 
 
+PLAYERS = ["player", "jwt_player"]
+
+
+@pytest.mark.parametrize("actor", PLAYERS)
 @pytest.mark.parametrize("case", MONEY_ROUTES, ids=_ids)
-def test_a_player_may_not_credit_or_debit_even_itself(case, player, player_client, product):
+def test_a_player_may_not_credit_or_debit_even_itself(case, actor, request, make_client, product):
     method, path, body = case
+    me = request.getfixturevalue(actor)
+    client = _client_of(actor, request, make_client)
     before = snapshot()
     response = _call(
-        player_client,
+        client,
         method,
-        _fill(path, victim=player.pk),
+        _fill(path, victim=me.pk),
         body,
         HTTP_IDEMPOTENCY_KEY="self-1",
     )
@@ -176,9 +191,9 @@ def test_a_trusted_backend_credits_and_debits_any_player(case, backend, backend_
     assert response.json()["transaction"]["amount"] == 100
 
 
-@pytest.mark.parametrize("actor", ["player", "content_manager", "backend", "staff"])
+@pytest.mark.parametrize("actor", ["player", "jwt_player", "content_manager", "backend", "staff"])
 def test_any_authenticated_caller_lists_the_currencies(actor, request, make_client):
-    response = make_client(request.getfixturevalue(actor)).get("/api/v1/currencies")
+    response = _client_of(actor, request, make_client).get("/api/v1/currencies")
     assert response.status_code == 200, response.content
     assert [currency["code"] for currency in response.json()] == ["coins"]
 
@@ -219,10 +234,34 @@ def _assert_token_refused(case, header, api_client, ids):
     assert snapshot() == before
 
 
-def test_a_player_reads_its_own_data(player, player_client):
+@pytest.mark.parametrize("actor", PLAYERS)
+def test_a_player_reads_its_own_data(actor, request, make_client):
     """The other side of the matrix: the same routes work for the owner."""
+    me = request.getfixturevalue(actor)
+    client = _client_of(actor, request, make_client)
     for path in ("", "/inventory", "/transactions", "/transfers"):
-        assert player_client.get(f"/api/v1/users/{player.pk}{path}").status_code == 200
+        assert client.get(f"/api/v1/users/{me.pk}{path}").status_code == 200
+    assert client.get("/api/v1/users/me").json()["balance"] == 1000
+
+
+def _bad_studio_tokens():
+    from tests.support.studio import AUDIENCE, ISSUER, SECRET, studio_token
+
+    other_secret = "not-the-studios-secret-but-long-enough-for-hs256"
+    return {
+        "wrong-signature": studio_token(other_secret, sub="jwt-player"),
+        "expired": studio_token(SECRET, sub="jwt-player", expires_in=-3600),
+        "wrong-audience": studio_token(SECRET, sub="jwt-player", aud=AUDIENCE + "-other"),
+        "wrong-issuer": studio_token(SECRET, sub="jwt-player", iss=ISSUER + ".evil"),
+        "truncated": studio_token(SECRET, sub="jwt-player")[:-10],
+    }
+
+
+@pytest.mark.parametrize("flaw", list(_bad_studio_tokens()))
+@pytest.mark.parametrize("case", [USER_SCOPED[0], USER_SCOPED[4], ME], ids=_ids)
+def test_a_bad_studio_token_is_401(case, flaw, jwt_player, api_client, ids):
+    """With JWT sign-in configured, a token the studio did not sign for this service, now."""
+    _assert_token_refused(case, f"Bearer {_bad_studio_tokens()[flaw]}", api_client, ids)
 
 
 def test_staff_read_anyones_data(staff_client, victim):

@@ -1,4 +1,5 @@
-"""How API tokens are checked, documented by tests: DRF's TokenAuthentication everywhere, a
+"""How API tokens are checked, documented by tests: DRF's TokenAuthentication everywhere (and
+the studio's JWTs beside it, tests/accounts/test_studio_jwt.py), for a legacy key a
 lookup of the presented key by equality on the token table's primary key (an index probe in
 the database, no loop over tokens in Python where timing could leak a prefix), the cached
 lookup in front of it keyed by a hash of the token (never the token itself), and tokens that
@@ -15,6 +16,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from economy.accounts.authentication import JWTAuthentication
+
 pytestmark = pytest.mark.django_db
 
 
@@ -28,11 +31,12 @@ def _api_views(resolver=None, prefix=""):
                 yield prefix + str(pattern.pattern), view
 
 
-def test_token_authentication_is_the_only_configured_scheme():
-    [configured] = api_settings.DEFAULT_AUTHENTICATION_CLASSES
-    assert issubclass(configured, TokenAuthentication)
+def test_tokens_then_the_studios_jwts_are_the_only_configured_schemes():
+    token, studio = api_settings.DEFAULT_AUTHENTICATION_CLASSES
+    assert issubclass(token, TokenAuthentication)
+    assert studio is JWTAuthentication
     assert settings.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] == [
-        f"{configured.__module__}.{configured.__qualname__}"
+        f"{cls.__module__}.{cls.__qualname__}" for cls in (token, studio)
     ]
 
 
@@ -44,7 +48,10 @@ def test_every_api_view_authenticates_with_tokens_or_is_public():
         if not classes:  # login, health: public on purpose, AllowAny
             assert path.endswith(("auth/token", "health", "health/ready")), path
             continue
-        assert all(issubclass(cls, TokenAuthentication) for cls in classes), (path, classes)
+        assert all(issubclass(cls, TokenAuthentication | JWTAuthentication) for cls in classes), (
+            path,
+            classes,
+        )
 
 
 def test_tokens_are_looked_up_by_indexed_equality_on_the_key(player, player_client):

@@ -18,6 +18,7 @@ role_migrations = [
         "economy.transfers.migrations.0003_support_views_transfers",
         "economy.webhooks.migrations.0002_support_sees_deliveries",
         "economy.catalog.migrations.0007_roles_run_bundles",
+        "economy.accounts.migrations.0005_support_sees_and_revokes_tokens",
     )
     for operation in importlib.import_module(name).Migration.operations
 ]

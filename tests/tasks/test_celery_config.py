@@ -6,6 +6,7 @@ TASKS = (
     "economy.inventory.reset_inventory_cache",
     "economy.common.purge_idempotency_keys",
     "economy.ledger.warm_popular_products",
+    "economy.accounts.purge_expired_tokens",
 )
 
 

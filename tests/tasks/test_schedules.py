@@ -16,6 +16,7 @@ EXPECTED = {
     "economy.inventory.expire_items": ("*", "*"),
     "economy.webhooks.dispatch_events": "every 2 seconds",
     "economy.webhooks.purge_events": ("30", "4"),
+    "economy.accounts.purge_expired_tokens": ("45", "4"),
 }
 
 

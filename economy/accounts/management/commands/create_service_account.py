@@ -5,8 +5,8 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
-from rest_framework.authtoken.models import Token
 
+from economy.accounts import services
 from economy.accounts.management.support import to_json
 from economy.accounts.models import User
 
@@ -15,7 +15,9 @@ class Command(BaseCommand):
     help = (
         "Create a trusted-backend account (e.g. the payments backend): a user holding the "
         "accounts.add_funds permission, with no usable password, and print its API token. "
-        "The token is shown once; store it in the backend's secrets."
+        "The token is shown once (only its digest is stored); store it in the backend's "
+        "secrets. It never expires unless ECONOMY_SERVICE_TOKEN_TTL_DAYS is set; support "
+        "revokes it in the admin (Accounts > API tokens)."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -38,11 +40,11 @@ class Command(BaseCommand):
                 user.set_unusable_password()
                 user.save()
                 user.user_permissions.add(permission)
-                token = Token.objects.create(user=user)
+                _, key = services.issue_token(user=user, ttl=services.service_token_ttl())
         except IntegrityError:
             raise CommandError(f"A user named {name!r} already exists.") from None
         if options["json"]:
-            self.stdout.write(to_json({"id": user.pk, "username": name, "token": token.key}))
+            self.stdout.write(to_json({"id": user.pk, "username": name, "token": key}))
             return
         self.stdout.write(f"Service account {name!r} created (id {user.pk}).")
-        self.stdout.write(f"Token (shown once): {token.key}")
+        self.stdout.write(f"Token (shown once): {key}")

@@ -1,5 +1,5 @@
-"""The schedule added since 0005 (expiry of time-limited items), so it exists right after
-`migrate`."""
+"""The schedules added since 0005 (expiry of time-limited items, the daily purge of expired
+API tokens), so they exist right after `migrate`."""
 
 from django.db import migrations
 
