@@ -486,3 +486,65 @@ def test_swagger_ui_renders_with_no_internet(browser, live_server, tmp_path):
     assert loaded and all(url.startswith(live_server.url) for url in loaded), loaded
     browser.save_screenshot(str(tmp_path / "swagger-offline.png"))
     print(f"screenshot: {tmp_path / 'swagger-offline.png'}")
+
+
+def test_a_content_manager_builds_a_bundle(browser, live_server, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from economy.catalog.models import CurrencyGrant, ItemGrant
+
+    admin = AdminPage(browser, live_server.url)
+    carol = staff_in(CONTENT_MANAGERS, username="carol")
+    gems = CurrencyFactory(code="gems", name="Gems")
+    boost = ProductFactory(name="XP boost", price=10, duration=timedelta(days=1))
+    admin.log_in(carol.username)
+
+    admin.open("/admin/catalog/product/add/")
+    admin.type("#id_name", "Starter pack")
+    admin.choose("#id_type", "permanent")
+    admin.type("#id_price", 250)
+    admin.type("#id_purchase_limit", 1)
+    # The bundle's contents: a row of each inline, the product found by typing its name.
+    admin.find("#currency_grants-group tr.add-row a").click()
+    admin.choose("#id_currency_grants-0-currency", str(gems.pk))
+    admin.type("#id_currency_grants-0-amount", 100)
+    admin.find("#item_grants-group tr.add-row a").click()
+    admin.find("#item_grants-0 .select2-selection").click()
+    admin.find(".select2-search__field").send_keys("XP")
+
+    def the_boost(driver):
+        options = driver.find_elements(By.CSS_SELECTOR, ".select2-results__option")
+        return next((option for option in options if option.text == "XP boost"), False)
+
+    browser.save_screenshot(str(tmp_path / "content-manager-bundle-search.png"))
+    option = WebDriverWait(browser, WAIT).until(the_boost)
+    option.click()
+    admin.type("#id_item_grants-0-quantity", 3)
+    browser.save_screenshot(str(tmp_path / "content-manager-bundle-form.png"))
+    admin.submit("input[name=_continue]")
+
+    assert "was added successfully" in admin.messages(), admin.text()
+    pack = Product.objects.get(name="Starter pack")
+    assert (pack.purchase_limit, pack.limit_period) == (1, "lifetime")
+    assert [(g.currency, g.amount) for g in CurrencyGrant.objects.filter(bundle=pack)] == [
+        (gems, 100)
+    ]
+    assert [(g.product, g.quantity) for g in ItemGrant.objects.filter(bundle=pack)] == [(boost, 3)]
+    browser.save_screenshot(str(tmp_path / "content-manager-bundle-saved.png"))
+
+    # Bought, it delivers its contents with it.
+    player = UserFactory(funds=1000)
+    bought = purchase_product(user_id=player.pk, product_id=pack.pk)
+    assert [(d.product, d.quantity) for d in bought.granted_items] == [(boost, 3)]
+    assert balance_of(player, "gems") == 100
+    admin.open("/admin/catalog/product/?q=")
+    assert "250 coins" in admin.text() and "1 lifetime" in admin.text()
+    assert "Consumable, 1 day" in admin.text()  # the boost's effect
+    # The whole list fits a 1280 px window: nothing scrolls sideways.
+    assert browser.execute_script(
+        "const t = document.querySelector('#changelist-form .results');"
+        "return t.scrollWidth <= t.clientWidth"
+    )
+    browser.save_screenshot(str(tmp_path / "content-manager-bundle-list.png"))
+    print(f"screenshots: {tmp_path}")

@@ -57,7 +57,7 @@ def test_a_content_manager_creates_a_bundle_that_sells_with_its_contents(content
     result = purchase_product(user_id=player.pk, product_id=pack.pk)
     assert [d.product for d in result.granted_items] == [boost]
     page = content_client.get(URL).content.decode()
-    assert "250 coins" in page and "1 lifetime" in page and "30 days" in page
+    assert "250 coins" in page and "1 lifetime" in page and "Permanent, 30 days" in page
 
 
 def test_a_bundle_granting_itself_or_a_cycle_is_refused(content_client):

@@ -97,17 +97,24 @@ class ItemGrantInline(admin.TabularInline):
     )
 
 
+def _duration(duration: timedelta) -> str:
+    """30 days, 1 day, 12 h: a duration as a content manager wrote it."""
+    hours, rest = divmod(int(duration.total_seconds()), 3600)
+    if rest == 0 and hours % 24 == 0:
+        days = hours // 24
+        return f"{days} day" if days == 1 else f"{days} days"
+    return f"{hours} h" if rest == 0 else str(duration)
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     form = ProductAdminForm
     list_display = (
         "name",
-        "type",
+        "kind",
         "price_with_currency",
-        "is_active",
         "sale_window",
         "limit",
-        "duration",
         "purchases_last_7_days",
     )
     list_filter = ("type", "is_active", "is_giftable", "price_currency", "limit_period")
@@ -139,8 +146,17 @@ class ProductAdmin(admin.ModelAdmin):
     def price_with_currency(self, product: Product) -> str:
         return f"{product.price} {product.price_currency.code}"
 
-    @admin.display(description="On sale")
+    @admin.display(description="Type", ordering="type")
+    def kind(self, product: Product) -> str:
+        """The type, and how long a time-limited item or an effect lasts."""
+        if product.duration is None:
+            return product.get_type_display()
+        return f"{product.get_type_display()}, {_duration(product.duration)}"
+
+    @admin.display(description="On sale", ordering="is_active")
     def sale_window(self, product: Product) -> str:
+        if not product.is_active:
+            return "no (inactive)"
         if product.available_from is None and product.available_until is None:
             return "always"
         start = f"{product.available_from:%Y-%m-%d %H:%M}" if product.available_from else ""
@@ -153,7 +169,7 @@ class ProductAdmin(admin.ModelAdmin):
             return "—"
         return f"{product.purchase_limit} {product.get_limit_period_display().lower()}"
 
-    @admin.display(description="Purchases (7 days)", ordering="purchases_7d")
+    @admin.display(description="Sold (7 days)", ordering="purchases_7d")
     def purchases_last_7_days(self, product: "ProductWithPopularity") -> int:
         return product.purchases_7d
 
