@@ -393,6 +393,8 @@ def popular(args):
 # --- a ledger that grows --------------------------------------------------------------------
 RUNS = 3
 PARTITIONED = "ledger_transaction_partitioned"
+# The index of an Index Scan, an Index Only Scan and a Bitmap Index Scan.
+INDEX_READ = re.compile(r"Index (?:Only )?Scan(?: Backward)? (?:using|on) (\w+)")
 
 
 def _statements(evaluate):
@@ -422,7 +424,7 @@ def _timed(name, sql, plans):
         "ms_runs": [round(t, 2) for t in times],
         "top": top.split("  (")[0].strip(),
         "ledger_seq_scan": bool(re.search(r"Seq Scan on ledger_transaction\b", plan)),
-        "indexes": sorted(set(re.findall(r"Index(?: Only)? Scan(?: Backward)? using (\w+)", plan))),
+        "indexes": sorted(set(INDEX_READ.findall(plan))),
         "shared_hit": int(buffers[1] or 0) if buffers else None,
         "shared_read": int(buffers[2] or 0) if buffers else None,
     }
