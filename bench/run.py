@@ -26,7 +26,7 @@ Environment (all optional):
     BENCH_ROUNDS     measured runs per scenario and side, interleaved; default 2
     BENCH_WORKERS    gunicorn workers per side; default production's formula (2 x CPU + 1, <= 8)
     BENCH_ROWS       ledger rows for the queries at scale (current side); default
-                     1000000, 0 skips them; 10000000 takes about 10 minutes to seed
+                     1000000, 0 skips them
     BENCH_DATABASE   the current side's scratch database (it must contain "economy_bench");
                      default economy_bench, the baseline's is the same name + "_base"
     BENCH_REDIS_DB   the current side's Redis DB; default 13, the baseline's 12
