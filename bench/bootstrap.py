@@ -7,6 +7,12 @@ against a real database.
     python bench/bootstrap.py warm-inventory --fixture DIR/fixture.json
     python bench/bootstrap.py sql-counts --fixture DIR/fixture.json
     python bench/bootstrap.py popular --fixture DIR/fixture.json --rows 1000000 --url URL
+    python bench/bootstrap.py growth --out DIR
+
+`growth` runs after `popular`, on its rows: it times a player's history, popular products and
+the dashboard's queries with EXPLAIN (ANALYZE, BUFFERS), builds ledger_transaction_partitioned
+(monthly partitions of a copy of the ledger) and explains the history there, and writes every
+plan to DIR/growth-plans.txt.
 
 `seed` writes DIR/fixture.json and DIR/tokens.txt ("user_id token" lines, read by the wrk
 scripts), in the format every revision's bootstrap writes, so that the same scripts drive a
@@ -14,13 +20,16 @@ baseline and the current tree. Each subcommand prints one JSON object on its las
 """
 
 import argparse
+import itertools
 import json
 import os
+import re
 import statistics
 import sys
 import time
 import urllib.request
 import uuid
+from datetime import UTC, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,17 +46,22 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.contrib.auth.models import Permission  # noqa: E402
 from django.core.cache import cache  # noqa: E402
-from django.db import close_old_connections, connection, transaction  # noqa: E402
+from django.db import DatabaseError, close_old_connections, connection, transaction  # noqa: E402
+from django.db.models import Count, Sum  # noqa: E402
+from django.db.models.functions import TruncDay  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
 from bench import synthetic  # noqa: E402
 from economy.catalog.models import Currency, Product, ProductType  # noqa: E402
+from economy.common.pagination import Position  # noqa: E402
 from economy.inventory import selectors  # noqa: E402
 from economy.inventory.models import InventoryItem  # noqa: E402
+from economy.ledger import selectors as ledger_selectors  # noqa: E402
 from economy.ledger.analytics import compute_popular_products  # noqa: E402
-from economy.ledger.models import Kind, SystemWallet, Transaction, Wallet  # noqa: E402
+from economy.ledger.models import Kind, Status, SystemWallet, Transaction, Wallet  # noqa: E402
 
 User = get_user_model()
 
@@ -353,7 +367,9 @@ def _time_api(url, token, runs):
 def popular(args):
     fixture = json.loads(Path(args.fixture).read_text())
     started = time.perf_counter()
-    synthetic.generate_transactions(count=args.rows)
+    # Bulk: the triggers off while the rows go in, each wallet set after (bench/synthetic.py);
+    # reconcile_ledger checks the books afterwards all the same.
+    synthetic.generate_transactions(count=args.rows, bulk=True)
     generated_s = time.perf_counter() - started
     query = _popular_query()
     runs = [_explain(query) for _ in range(3)]
@@ -374,12 +390,213 @@ def popular(args):
     )
 
 
+# --- a ledger that grows --------------------------------------------------------------------
+RUNS = 3
+PARTITIONED = "ledger_transaction_partitioned"
+# The index of an Index Scan, an Index Only Scan and a Bitmap Index Scan.
+INDEX_READ = re.compile(r"Index (?:Only )?Scan(?: Backward)? (?:using|on) (\w+)")
+
+
+def _statements(evaluate):
+    """The SQL statements (params inlined) that `evaluate()` sends: the ORM's real queries."""
+    with CaptureQueriesContext(connection) as queries:
+        evaluate()
+    return [q["sql"] for q in queries.captured_queries]
+
+
+def _explain_text(sql):
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def _timed(name, sql, plans):
+    """RUNS EXPLAIN ANALYZEs of one statement: the median execution time, and the last plan
+    (appended to `plans`), with whether it reads the ledger by an index."""
+    texts = [_explain_text(sql) for _ in range(RUNS)]
+    times = [float(re.search(r"Execution Time: ([0-9.]+) ms", t)[1]) for t in texts]
+    plan = texts[-1]
+    plans.append(f"## {name}\n\n{' '.join(sql.split())}\n\n{plan}\n")
+    top = plan.splitlines()[0]
+    buffers = re.search(r"Buffers: shared (?:hit=(\d+))? ?(?:read=(\d+))?", plan)
+    return {
+        "ms_median": round(statistics.median(times), 2),
+        "ms_runs": [round(t, 2) for t in times],
+        "top": top.split("  (")[0].strip(),
+        "ledger_seq_scan": bool(re.search(r"Seq Scan on ledger_transaction\b", plan)),
+        "indexes": sorted(set(INDEX_READ.findall(plan))),
+        "shared_hit": int(buffers[1] or 0) if buffers else None,
+        "shared_read": int(buffers[2] or 0) if buffers else None,
+    }
+
+
+def _a_generated_player():
+    """A player of bench/synthetic.py's, with its rows spread over the whole ledger."""
+    wallet = Wallet.objects.filter(owner__username__startswith="gen-").order_by("-pk").first()
+    return wallet.owner_id
+
+
+def _history_statements(user_id):
+    """The two statements of a history page (the rows the player pays, the rows another player
+    paid it), for the first page and for a page well into its history, as the API asks them
+    (a page of 20, read one beyond)."""
+    rows = ledger_selectors.history(user_id=user_id, size=100)
+    later = rows[min(60, len(rows) - 1)]
+    after = Position(later.created_at, later.pk)
+    first = _statements(lambda: ledger_selectors.history(user_id=user_id, size=21))
+    page = _statements(lambda: ledger_selectors.history(user_id=user_id, after=after, size=21))
+    return {"history, first page": first, "history, a later page": page}
+
+
+def dashboard_querysets(*, days=30):
+    """What an economy dashboard asks, per UTC day over `days` days in the default currency:
+    what each faucet issued, what each sink absorbed, purchases and distinct paying players;
+    and the currency in circulation (players' wallets)."""
+    currency = Currency.objects.get(is_default=True)
+    since = timezone.now() - timedelta(days=days)
+    completed = Transaction.objects.filter(
+        currency=currency, status=Status.COMPLETED, created_at__gte=since
+    )
+    day = TruncDay("created_at", tzinfo=UTC)
+    return {
+        "dashboard, faucets per day": completed.filter(debit_wallet__name__startswith="faucet:")
+        .annotate(day=day)
+        .values("day", "debit_wallet")
+        .annotate(total=Sum("amount"), rows=Count("*"))
+        .order_by("day", "debit_wallet"),
+        "dashboard, sinks per day": completed.filter(credit_wallet__name__startswith="sink:")
+        .annotate(day=day)
+        .values("day", "credit_wallet")
+        .annotate(total=Sum("amount"), rows=Count("*"))
+        .order_by("day", "credit_wallet"),
+        "dashboard, purchases and payers per day": completed.filter(kind=Kind.PURCHASE)
+        .annotate(day=day)
+        .values("day")
+        .annotate(purchases=Count("*"), payers=Count("user", distinct=True))
+        .order_by("day"),
+        "dashboard, currency in circulation": Wallet.objects.filter(owner__isnull=False)
+        .values("currency")
+        .annotate(total=Sum("balance"))
+        .order_by("currency"),
+    }
+
+
+def _months():
+    """The first instant (UTC) of each month the ledger spans, and of the month after it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generate_series(date_trunc('month', min(created_at) AT TIME ZONE 'UTC'),"
+            " date_trunc('month', max(created_at) AT TIME ZONE 'UTC') + interval '2 months',"
+            " interval '1 month') FROM ledger_transaction"
+        )
+        return [row[0].replace(tzinfo=UTC) for row in cursor.fetchall()]
+
+
+def _partition(month):
+    """A month's partition, named as the ledger's own would be (short enough for the names
+    PostgreSQL gives its indexes)."""
+    return f"ledger_transaction_p{month:%Y_%m}"
+
+
+def build_partitioned():
+    """ledger_transaction_partitioned: the ledger's columns and checks, PARTITION BY RANGE
+    (created_at), a partition per month the ledger spans and one ahead, primary key (id,
+    created_at), the history's indexes; filled from the ledger. What PostgreSQL says of the
+    refund's UNIQUE constraint without the partition key, too."""
+    months = _months()
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {PARTITIONED}")
+        cursor.execute(
+            f"CREATE TABLE {PARTITIONED} (LIKE ledger_transaction INCLUDING DEFAULTS "
+            "INCLUDING CONSTRAINTS) PARTITION BY RANGE (created_at)"
+        )
+        cursor.execute(f"ALTER TABLE {PARTITIONED} ADD PRIMARY KEY (id, created_at)")
+        for start, end in itertools.pairwise(months):
+            # DDL takes no parameters; the bounds are the database's own timestamps.
+            cursor.execute(
+                f"CREATE TABLE {_partition(start)} PARTITION OF {PARTITIONED} "
+                f"FOR VALUES FROM ('{start.isoformat()}') TO ('{end.isoformat()}')"
+            )
+        cursor.execute(f"INSERT INTO {PARTITIONED} SELECT * FROM ledger_transaction")
+        rows = cursor.rowcount
+        # Created on the parent, each is created on every partition (and on those to come).
+        cursor.execute(
+            f"CREATE INDEX {PARTITIONED}_user_created ON {PARTITIONED} "
+            "(user_id, created_at DESC, id DESC)"
+        )
+        cursor.execute(
+            f"CREATE INDEX {PARTITIONED}_counterparty_created ON {PARTITIONED} "
+            "(counterparty_id, created_at DESC, id DESC) WHERE counterparty_id IS NOT NULL"
+        )
+        cursor.execute(f"ANALYZE {PARTITIONED}")
+    unique_refund = "created"
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE UNIQUE INDEX {PARTITIONED}_one_refund ON {PARTITIONED} (refund_of_id) "
+                "WHERE kind = 'refund' AND status = 'completed'"
+            )
+    except DatabaseError as exc:
+        unique_refund = str(exc).strip().splitlines()[0]
+    return {
+        "rows": rows,
+        "partitions": [_partition(start) for start in months[:-1]],
+        "build_seconds": round(time.perf_counter() - started, 1),
+        "unique_refund_of_without_created_at": unique_refund,
+    }
+
+
+def _on_partitioned(sql):
+    return sql.replace('"ledger_transaction"', f'"{PARTITIONED}"')
+
+
+def growth(args):
+    out = Path(args.out)
+    plans = []
+    user_id = _a_generated_player()
+    figures = {"ledger_rows": Transaction.objects.count(), "player": user_id, "queries": {}}
+    history = _history_statements(user_id)
+    statements = {name: sql for name, (sql, *_) in history.items()}
+    statements["history, a later page (the counterparty side)"] = history["history, a later page"][
+        1
+    ]
+    statements["popular products"] = _popular_query()
+    for name, rows in dashboard_querysets().items():
+        statements[name] = _statements(lambda r=rows: list(r))[0]
+    for name, sql in statements.items():
+        figures["queries"][name] = _timed(name, sql, plans)
+
+    figures["partitioned"] = build_partitioned()
+    first, later = history["history, first page"][0], history["history, a later page"][0]
+    # What a history bounded in time would ask (the API has no such bound today).
+    recent = (
+        Transaction.objects.select_related("currency", "debit_wallet", "credit_wallet", "product")
+        .filter(user_id=user_id, created_at__gte=timezone.now() - timedelta(days=31))
+        .order_by("-created_at", "-id")
+    )
+    (bounded,) = _statements(lambda: list(recent[:21]))
+    figures["partitioned"]["queries"] = {
+        name: _timed(name + " (partitioned)", _on_partitioned(sql), plans)
+        for name, sql in (
+            ("history, first page", first),
+            ("history, a later page", later),
+            ("history, first page bounded to the last 31 days", bounded),
+        )
+    }
+    (out / "growth-plans.txt").write_text("\n".join(plans))
+    figures["plans"] = str(out / "growth-plans.txt")
+    emit(figures)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("seed")
     p.add_argument("--out", required=True)
     p.add_argument("--users", type=int, default=1000)
+    p = sub.add_parser("growth")
+    p.add_argument("--out", required=True)
     for name in ("warm-inventory", "sql-counts", "popular"):
         p = sub.add_parser(name)
         p.add_argument("--fixture", required=True)
@@ -392,6 +609,7 @@ def main():
         "warm-inventory": warm_inventory,
         "sql-counts": sql_counts,
         "popular": popular,
+        "growth": growth,
     }[args.command](args)
 
 

@@ -8,9 +8,11 @@ docker/gunicorn.conf.py (through bench/gunicorn.conf.py: production settings, ac
 the application preloaded, no worker recycling) on a free port of 127.0.0.1. The same wrk
 scripts (bench/lua/) drive both: for each scenario, BENCH_ROUNDS rounds of baseline then current,
 so that a noisy machine slows both alike. Then each side's `manage.py reconcile_ledger` checks
-its books, the current side's statements per request are counted in-process, and popular
-products are timed at BENCH_ROWS ledger rows. Prints one table, writes
-bench/results/<timestamp>.json (and latest.json) with the servers' logs beside it.
+its books, the current side's statements per request are counted in-process, and at BENCH_ROWS
+more ledger rows popular products are timed, then a player's history and the dashboard's
+queries are explained, and the history again on a monthly-partitioned copy of the ledger
+(bench/bootstrap.py growth: the plans in <results>/current/growth-plans.txt). Prints one
+table, writes bench/results/<timestamp>.json (and latest.json) with the servers' logs beside it.
 
 The baseline is a `git worktree add --detach` of BENCH_BASELINE in a temporary directory, removed
 at the end, with a virtualenv of its own made from its requirements/bench.txt and kept in
@@ -23,8 +25,11 @@ Environment (all optional):
     BENCH_WARMUP     the same load, not measured, before each run; default 5s, 0 for none
     BENCH_ROUNDS     measured runs per scenario and side, interleaved; default 2
     BENCH_WORKERS    gunicorn workers per side; default production's formula (2 x CPU + 1, <= 8)
-    BENCH_ROWS       ledger rows for popular products at scale (current side); default
-                     1000000, 0 skips it
+    BENCH_ROWS       ledger rows for the queries at scale (current side); default
+                     1000000, 0 skips them
+    BENCH_DATABASE   the current side's scratch database (it must contain "economy_bench");
+                     default economy_bench, the baseline's is the same name + "_base"
+    BENCH_REDIS_DB   the current side's Redis DB; default 13, the baseline's 12
     BENCH_SCENARIOS  a subset of SCENARIOS, comma separated (health always runs); default all
     BENCH_MODELS     a subset of WORKER_MODELS, comma separated; default all
     BENCH_REPLICA    1: also the read-heavy scenarios (REPLICA_SCENARIOS) on a primary of the
@@ -165,12 +170,16 @@ class Side:
         return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# Two people benchmarking on one machine give each run a database and a Redis DB of its own.
+SCRATCH = os.environ.get("BENCH_DATABASE") or "economy_bench"
+if "economy_bench" not in SCRATCH:
+    sys.exit("BENCH_DATABASE: a scratch database's name contains economy_bench")
 SIDES = {
-    "baseline": {"database": "economy_bench_base", "redis_db": 12},
-    "current": {"database": "economy_bench", "redis_db": 13},
+    "baseline": {"database": f"{SCRATCH}_base", "redis_db": 12},
+    "current": {"database": SCRATCH, "redis_db": int(os.environ.get("BENCH_REDIS_DB") or 13)},
     # BENCH_REPLICA: one database on the bench's own primary, read alone or with its replica.
-    "primary": {"database": "economy_bench", "redis_db": 10},
-    "replica": {"database": "economy_bench", "redis_db": 9},
+    "primary": {"database": SCRATCH, "redis_db": 10},
+    "replica": {"database": SCRATCH, "redis_db": 9},
 }
 
 
@@ -215,7 +224,7 @@ def deadlocks(side):
 
 def reconcile(side):
     """The side's own `manage.py reconcile_ledger --json`: exit 0 when its books are right."""
-    done = side.python("manage.py", "reconcile_ledger", "--json", check=False, timeout=900)
+    done = side.python("manage.py", "reconcile_ledger", "--json", check=False, timeout=1800)
     try:
         output = json.loads(done.stdout)
     except json.JSONDecodeError:
@@ -670,6 +679,8 @@ def print_report(report, out):
     print_checks(report)
     if report.get("popular_products"):
         print_popular(report["popular_products"])
+    if report.get("growth"):
+        print_growth(report["growth"])
     print()
     print_counts(report["sql_per_request"])
     print()
@@ -719,6 +730,28 @@ def print_popular(popular):
         f"{popular['shared_buffers_read']} read); API cold {api['cold_ms_median']} ms "
         f"(first {api['cold_ms_first']} ms), warm {api['warm_ms']} ms. "
         f"Plan: {' > '.join(popular['plan'])}"
+    )
+
+
+def print_growth(growth):
+    print(f"At {growth['ledger_rows']:,} ledger rows (EXPLAIN ANALYZE, median of 3):")
+    partitioned = growth["partitioned"]
+    queries = [
+        *growth["queries"].items(),
+        *((f"{name} (partitioned)", q) for name, q in partitioned["queries"].items()),
+    ]
+    for name, q in queries:
+        reads = "a sequential scan of the ledger" if q["ledger_seq_scan"] else "no ledger seq scan"
+        indexes = ", ".join(q["indexes"]) or "no index"
+        print(
+            f"  {name}: {q['ms_median']} ms ({q['shared_hit']} buffers hit, "
+            f"{q['shared_read']} read); {reads}; {indexes}"
+        )
+    print(
+        f"  Partitioned copy: {partitioned['rows']:,} rows in {len(partitioned['partitions'])} "
+        f"monthly partitions, built in {partitioned['build_seconds']} s; UNIQUE (refund_of) "
+        f"without created_at: {partitioned['unique_refund_of_without_created_at']}. "
+        f"Plans: {growth['plans']}"
     )
 
 
@@ -829,8 +862,15 @@ def popular_at_scale(current, model):
     with serving([current], model):
         return current.bootstrap(
             "popular", "--fixture", current.fixture["path"], "--rows", str(ROWS),
-            "--url", current.url, timeout=1800,
+            "--url", current.url, timeout=3600,
         )  # fmt: skip
+
+
+def growth_at_scale(current):
+    """On the same rows: the history, popular products and the dashboard's plans, and the
+    history on a monthly-partitioned copy of the ledger."""
+    log("current: a ledger that grows: plans at scale, and a partitioned copy")
+    return current.bootstrap("growth", "--out", str(current.logdir), timeout=3600)
 
 
 def measure_all(stack, report, logdir, run_id):
@@ -847,6 +887,7 @@ def measure_all(stack, report, logdir, run_id):
         report["replica_rows"] = replica_comparison(stack, logdir, run_id, models[0])
     if ROWS:
         report["popular_products"] = popular_at_scale(current, models[0])
+        report["growth"] = growth_at_scale(current)
         report["reconcile"]["current"]["after the synthetic rows"] = reconcile(current)
     report["server_errors_logged"] = {side.name: errors_logged(side) for side in sides}
     report["deadlocks"] = {side.name: deadlocks(side) for side in sides}

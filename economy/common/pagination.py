@@ -59,9 +59,12 @@ def from_position(rows: QuerySet[M], after: Position | None) -> QuerySet[M]:
     newer = after is not None and after.newer
     if after is not None:
         key = "gt" if newer else "lt"
+        # The plain bound on created_at (redundant with the OR) is what the index's range scan
+        # starts from: without it, the OR is a filter over every row before the position.
         rows = rows.filter(
+            Q(**{f"created_at__{key}e": after.created_at}),
             Q(**{f"created_at__{key}": after.created_at})
-            | Q(created_at=after.created_at, **{f"id__{key}": after.id})
+            | Q(created_at=after.created_at, **{f"id__{key}": after.id}),
         )
     return rows.order_by(*(("created_at", "id") if newer else ("-created_at", "-id")))
 
