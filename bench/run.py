@@ -477,8 +477,8 @@ SCENARIOS = [
     Scenario(
         "inventory-hit",
         "inventory, cache hit",
-        "inventory.lua",
-        args=lambda fixture, key: (fixture["tokens_file"],),
+        "own.lua",
+        args=lambda fixture, key: (fixture["tokens_file"], "inventory"),
         expected=200,
         route=("GET", "/api/v1/users/1/inventory"),
         prepare=warm_inventory,
@@ -486,8 +486,8 @@ SCENARIOS = [
     Scenario(
         "history",
         "history, first page",
-        "history.lua",
-        args=lambda fixture, key: (fixture["tokens_file"],),
+        "own.lua",
+        args=lambda fixture, key: (fixture["tokens_file"], "transactions"),
         expected=200,
         route=("GET", "/api/v1/users/1/transactions"),
     ),
