@@ -1,0 +1,36 @@
+-- POST /api/v1/transfers ({"from_user": a, "to_user": b, "amount": 1}) as the trusted backend,
+-- between two random players, with a fresh Idempotency-Key on every request.
+-- args: tokens_file backend_token key_prefix
+package.path = "bench/lua/?.lua;" .. package.path
+local report = require("report")
+
+setup = report.setup
+done = report.done
+
+local users, auth, prefix
+local counter = 0
+
+init = function(args)
+   users = report.read_tokens(args[1])
+   auth = "Token " .. args[2]
+   prefix = args[3] .. "-" .. thread_id .. "-"
+   math.randomseed(os.time() + thread_id)
+end
+
+request = function()
+   counter = counter + 1
+   local from = math.random(#users)
+   local to = (from + math.random(#users - 1) - 1) % #users + 1 -- never `from`
+   local body = string.format(
+      '{"from_user": %s, "to_user": %s, "amount": 1}', users[from].id, users[to].id
+   )
+   return wrk.format("POST", "/api/v1/transfers", {
+      ["Authorization"] = auth,
+      ["Content-Type"] = "application/json",
+      ["Idempotency-Key"] = prefix .. counter,
+   }, body)
+end
+
+response = function(status, headers, body)
+   report.count(status, headers)
+end

@@ -1,0 +1,124 @@
+"""Granian for the web role (WEB_SERVER=granian), every knob overridable from the
+environment, the same knobs as docker/gunicorn.conf.py where both servers have them.
+
+    python docker/granian_server.py
+
+Granian (a Rust HTTP server) keeps client connections alive and parses HTTP outside Python;
+each worker process runs one request at a time through the WSGI application, as gunicorn's
+sync workers do, which `make bench` measured as the fastest (docs/performance.md). Access
+lines go to stdout and granian's own messages to stderr; with LOG_JSON on (the production
+default) both are one JSON object per line, like the application's logs.
+"""
+
+import datetime
+import json
+import logging
+import os
+import sys
+
+from granian.constants import Interfaces
+from granian.log import LogLevels
+from granian.server import Server
+
+
+def _env_int(name, default):
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def _env_bool(name, default):
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    return value in {"1", "true", "yes", "on"}
+
+
+def _cpu_count():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class AccessJsonFormatter(logging.Formatter):
+    """Granian's access record (its fields as the record's args) as one JSON line, with the
+    request id the proxy sent in X-Request-ID ("-" when it sent none)."""
+
+    def format(self, record):
+        atoms = record.args if isinstance(record.args, dict) else {}
+        return json.dumps(
+            {
+                "time": datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds"),
+                "level": "INFO",
+                "logger": "granian.access",
+                "request_id": atoms.get("_h0", "-"),
+                "method": atoms.get("method"),
+                "path": atoms.get("path"),
+                "query": atoms.get("query_string") or "",
+                "status": atoms.get("status"),
+                "duration_ms": round(atoms.get("dt_ms", 0.0), 3),
+                "remote_addr": atoms.get("addr"),
+                "protocol": atoms.get("protocol"),
+            },
+            default=str,
+        )
+
+
+def _logging():
+    """The dictConfig of granian's two loggers: JSON lines when LOG_JSON is on."""
+    json_lines = _env_bool("LOG_JSON", True)
+    generic = {"()": "pythonjsonlogger.json.JsonFormatter"} if json_lines else {}
+    if json_lines:
+        generic.update(
+            fmt="%(asctime)s %(levelname)s %(name)s %(message)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+    else:
+        generic["format"] = "[%(asctime)s] [%(levelname)s] %(message)s"
+    access = {"()": AccessJsonFormatter} if json_lines else {"format": "%(message)s"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"generic": generic, "access": access},
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": "generic",
+                        "stream": "ext://sys.stderr"},
+            "access": {"class": "logging.StreamHandler", "formatter": "access",
+                       "stream": "ext://sys.stdout"},
+        },
+        "loggers": {
+            "_granian": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            "granian.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        },
+    }  # fmt: skip
+
+
+def server():
+    return Server(
+        "config.wsgi:application",
+        interface=Interfaces.WSGI,
+        address=os.environ.get("GRANIAN_HOST", "0.0.0.0"),  # noqa: S104 (inside the container)
+        port=_env_int("PORT", 8000),
+        # The classic 2 x CPU + 1, capped, as for gunicorn: every worker holds its own database
+        # connections.
+        workers=_env_int(
+            "WEB_CONCURRENCY", min(2 * _cpu_count() + 1, _env_int("GUNICORN_MAX_WORKERS", 8))
+        ),
+        # One request at a time per worker: threads of one process would fight for the GIL.
+        blocking_threads=1,
+        backlog=_env_int("GRANIAN_BACKLOG", 2048),
+        log_level=LogLevels(os.environ.get("GRANIAN_LOG_LEVEL", "info")),
+        log_dictconfig=_logging(),
+        log_access=_env_bool("GRANIAN_ACCESS_LOG", True),
+        log_access_format="%(header{x-request-id})s",
+        # A worker that dies is replaced; one that grows past the limit (a slow leak) is
+        # recycled, as gunicorn's max_requests does.
+        respawn_failed_workers=True,
+        workers_max_rss=_env_int("GRANIAN_WORKERS_MAX_RSS_MIB", 1024),
+        workers_kill_timeout=_env_int("GUNICORN_GRACEFUL_TIMEOUT", 30),
+    )
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.getcwd())
+    server().serve()
