@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Container entry point. The first argument is the role:
-#   web      gunicorn (docker/gunicorn.conf.py); runs the release steps first
+#   web      the HTTP server WEB_SERVER names: gunicorn (docker/gunicorn.conf.py, the default)
+#            or granian (docker/granian_server.py); runs the release steps first
 #   worker   celery worker
 #   beat     celery beat with the database scheduler of django-celery-beat
 #   release  the release steps alone, then exit (a one-off job: migrations and the like)
 #   anything else is executed as given, e.g. `docker compose run --rm web python manage.py shell`
 # Every role first waits for PostgreSQL. Release steps (scripts/release.sh) run for web and
 # release, or for any role when RUN_RELEASE=1; RUN_RELEASE=0 skips them everywhere. Extra
-# arguments after web/worker/beat go to gunicorn/celery.
+# arguments after web (gunicorn only: granian takes its knobs from the environment),
+# worker and beat go to the server or celery.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,7 +34,12 @@ fi
 
 case "$role" in
     web)
-        exec gunicorn --config docker/gunicorn.conf.py config.wsgi:application "$@" ;;
+        case "${WEB_SERVER:-gunicorn}" in
+            gunicorn) exec gunicorn --config docker/gunicorn.conf.py config.wsgi:application "$@" ;;
+            granian) exec python docker/granian_server.py "$@" ;;
+            *) echo "entrypoint: WEB_SERVER must be granian or gunicorn, not '$WEB_SERVER'" >&2
+               exit 64 ;;
+        esac ;;
     worker)
         exec celery -A config worker -l "${CELERY_LOG_LEVEL:-info}" "$@" ;;
     beat)

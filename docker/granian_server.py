@@ -5,9 +5,10 @@ environment, the same knobs as docker/gunicorn.conf.py where both servers have t
 
 Granian (a Rust HTTP server) keeps client connections alive and parses HTTP outside Python;
 each worker process runs one request at a time through the WSGI application, as gunicorn's
-sync workers do, which `make bench` measured as the fastest (docs/performance.md). Access
-lines go to stdout and granian's own messages to stderr; with LOG_JSON on (the production
-default) both are one JSON object per line, like the application's logs.
+sync workers do. It serves cached reads faster than gunicorn but no money request, with worse
+tail latencies, so gunicorn stays the default (docs/operations.md#web-servers). Access lines go
+to stdout and granian's own messages to stderr; with LOG_JSON on (the production default) both
+are one JSON object per line, like the application's logs.
 """
 
 import datetime
@@ -115,10 +116,13 @@ def server():
         # recycled, as gunicorn's max_requests does.
         respawn_failed_workers=True,
         workers_max_rss=_env_int("GRANIAN_WORKERS_MAX_RSS_MIB", 1024),
-        workers_kill_timeout=_env_int("GUNICORN_GRACEFUL_TIMEOUT", 30),
+        # Seconds a worker may take to finish its request on shutdown before it is killed.
+        workers_kill_timeout=_env_int("GRANIAN_WORKERS_KILL_TIMEOUT", 30),
     )
 
 
 if __name__ == "__main__":
+    if sys.argv[1:]:
+        sys.exit("docker/granian_server.py takes no arguments: its knobs are environment variables")
     sys.path.insert(0, os.getcwd())
     server().serve()

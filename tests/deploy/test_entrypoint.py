@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import REPO, connect, run
+from tests.support.processes import REPO, connect, free_port, http_get, run, stop, wait_until
 
 ENTRYPOINT = REPO / "docker" / "entrypoint.sh"
 
@@ -98,3 +98,48 @@ def test_wait_for_db_gives_up_when_postgresql_is_unreachable(production_env):
 
     assert result.returncode == 1
     assert "still unavailable after 2s" in result.stderr, result.stderr
+
+
+def test_the_web_role_refuses_an_unknown_server(production_env):
+    env = {**production_env, "WEB_SERVER": "uwsgi", "WAIT_FOR_DB": "0", "RUN_RELEASE": "0"}
+
+    result = run([ENTRYPOINT, "web"], env=env, timeout=60)
+
+    assert result.returncode == 64
+    assert "WEB_SERVER must be granian or gunicorn, not 'uwsgi'" in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("server", ["granian", "gunicorn"])
+def test_the_web_role_starts_the_server_web_server_names(
+    collected_env, scratch_database, server, tmp_path
+):
+    port = free_port()
+    env = {
+        **collected_env,
+        "DATABASE_URL": scratch_database,
+        "WEB_SERVER": server,
+        "RUN_RELEASE": "0",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        "SECURE_SSL_REDIRECT": "False",
+    }
+    log = (tmp_path / "web.log").open("w")
+    process = subprocess.Popen(
+        [str(ENTRYPOINT), "web"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+
+        def answers():
+            try:
+                return http_get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2)[0] == 200
+            except OSError:
+                return False
+
+        wait_until(answers, timeout=45, message=f"{server} to answer")
+        assert process.poll() is None
+    finally:
+        stop(process, timeout=20)
+        log.close()
+    # The entry point became the server: its own startup lines name it.
+    assert server in (tmp_path / "web.log").read_text().lower()

@@ -1,6 +1,7 @@
 """Real processes and scratch stores for the out-of-process tests (tests/deploy,
 tests/reliability): databases of their own on the PostgreSQL that `make test` points at,
-redis-server, gunicorn and celery on spare loopback ports, always bounded in time and stopped."""
+redis-server, the web servers and celery on spare loopback ports, always bounded in time and
+stopped."""
 
 import os
 import signal
@@ -93,25 +94,41 @@ def http_get(url, headers=None, timeout=5):
     return _request("GET", url, None, headers, timeout)
 
 
-@contextmanager
-def running_gunicorn(env, log_dir, *, startup_timeout=45):
-    """Gunicorn with docker/gunicorn.conf.py on a free loopback port; yields its base URL.
-
-    Its stdout (access log) and stderr (gunicorn's and the application's log) go to files in
-    log_dir, read by the caller after the block. Stopped with SIGTERM, then SIGKILL.
-    """
-    port = free_port()
-    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
-    base_url = f"http://127.0.0.1:{port}"
-    stdout = (log_dir / "gunicorn.stdout").open("w")
-    stderr = (log_dir / "gunicorn.stderr").open("w")
-    process = subprocess.Popen(
+# The web role's two servers, as docker/entrypoint.sh starts them (WEB_SERVER), on a port.
+WEB_SERVERS = {
+    "granian": lambda port: (
+        [str(VENV_BIN / "python"), "docker/granian_server.py"],
+        {"GRANIAN_HOST": "127.0.0.1", "PORT": str(port)},
+    ),
+    "gunicorn": lambda port: (
         [
             str(VENV_BIN / "gunicorn"),
             "--config",
             "docker/gunicorn.conf.py",
             "config.wsgi:application",
         ],
+        {"GUNICORN_BIND": f"127.0.0.1:{port}"},
+    ),
+}
+
+
+@contextmanager
+def running_web(server, env, log_dir, *, startup_timeout=45):
+    """The web role's `server` (granian or gunicorn, with its docker/ configuration) on a free
+    loopback port, one worker; yields its base URL.
+
+    Its stdout (access log) and stderr (the server's and the application's log) go to
+    <server>.stdout and <server>.stderr in log_dir, read by the caller after the block. Stopped
+    with SIGTERM, then SIGKILL.
+    """
+    port = free_port()
+    command, server_env = WEB_SERVERS[server](port)
+    env = {**env, **server_env, "WEB_CONCURRENCY": "1"}
+    base_url = f"http://127.0.0.1:{port}"
+    stdout = (log_dir / f"{server}.stdout").open("w")
+    stderr = (log_dir / f"{server}.stderr").open("w")
+    process = subprocess.Popen(
+        command,
         cwd=REPO,
         env=env,
         stdout=stdout,
@@ -123,8 +140,8 @@ def running_gunicorn(env, log_dir, *, startup_timeout=45):
         while True:
             if process.poll() is not None:
                 pytest.fail(
-                    f"gunicorn exited with {process.returncode} before answering:\n"
-                    + (log_dir / "gunicorn.stderr").read_text()
+                    f"{server} exited with {process.returncode} before answering:\n"
+                    + (log_dir / f"{server}.stderr").read_text()
                 )
             try:
                 http_get(f"{base_url}/api/v1/health", timeout=2)
@@ -132,8 +149,8 @@ def running_gunicorn(env, log_dir, *, startup_timeout=45):
             except OSError:
                 if time.monotonic() > deadline:
                     pytest.fail(
-                        f"gunicorn did not answer within {startup_timeout}s:\n"
-                        + (log_dir / "gunicorn.stderr").read_text()
+                        f"{server} did not answer within {startup_timeout}s:\n"
+                        + (log_dir / f"{server}.stderr").read_text()
                     )
                 time.sleep(0.2)
         yield base_url

@@ -1,12 +1,13 @@
-"""Gunicorn with docker/gunicorn.conf.py and the production settings serves the API, the
-admin's static files (whitenoise) and writes JSON logs carrying the request id."""
+"""Either web server, as docker/entrypoint.sh runs it (granian by default, gunicorn with
+WEB_SERVER=gunicorn), with the production settings, serves the API, the admin's static files
+(whitenoise) and writes JSON logs carrying the request id."""
 
 import json
 import uuid
 
 import pytest
 
-from tests.support.processes import http_get, run, running_gunicorn
+from tests.support.processes import WEB_SERVERS, http_get, run, running_web
 
 
 def json_lines(path):
@@ -19,12 +20,21 @@ def json_lines(path):
     return lines
 
 
+# Each server's loggers: its access lines, and its own messages.
+LOGGERS = {
+    "granian": ("granian.access", "_granian"),
+    "gunicorn": ("gunicorn.access", "gunicorn.error"),
+}
+
+pytestmark = pytest.mark.parametrize("server", sorted(WEB_SERVERS))
+
+
 @pytest.mark.slow
-def test_gunicorn_serves_health_and_admin_static_with_request_ids(collected_env, tmp_path):
+def test_it_serves_health_and_admin_static_with_request_ids(server, collected_env, tmp_path):
     env = {**collected_env, "SECURE_SSL_REDIRECT": "False"}
     request_id = f"deploy-smoke-{uuid.uuid4().hex[:8]}"
 
-    with running_gunicorn(env, tmp_path) as base_url:
+    with running_web(server, env, tmp_path) as base_url:
         status, headers, body = http_get(
             f"{base_url}/api/v1/health", headers={"X-Request-ID": request_id}
         )
@@ -51,22 +61,23 @@ def test_gunicorn_serves_health_and_admin_static_with_request_ids(collected_env,
         check = run(["python", "docker/healthcheck.py"], env={**env, "PORT": port}, timeout=30)
         assert check.returncode == 0, check.stderr
 
-    access = json_lines(tmp_path / "gunicorn.stdout")
+    access_logger, own_logger = LOGGERS[server]
+    access = json_lines(tmp_path / f"{server}.stdout")
     health_line = next(line for line in access if line.get("request_id") == request_id)
-    assert health_line["logger"] == "gunicorn.access"
+    assert health_line["logger"] == access_logger
     assert health_line["path"] == "/api/v1/health"
     assert health_line["status"] == 200
-    # gunicorn's own lines are JSON too.
-    errors = json_lines(tmp_path / "gunicorn.stderr")
-    assert any(line.get("logger") == "gunicorn.error" for line in errors)
+    # The server's own lines are JSON too.
+    errors = json_lines(tmp_path / f"{server}.stderr")
+    assert any(line.get("logger") == own_logger for line in errors)
 
 
 @pytest.mark.slow
-def test_application_log_lines_carry_the_request_id(collected_env, tmp_path):
+def test_application_log_lines_carry_the_request_id(server, collected_env, tmp_path):
     env = {**collected_env, "SECURE_SSL_REDIRECT": "False"}
     request_id = f"deploy-missing-{uuid.uuid4().hex[:8]}"
 
-    with running_gunicorn(env, tmp_path) as base_url:
+    with running_web(server, env, tmp_path) as base_url:
         status, headers, body = http_get(
             f"{base_url}/api/v1/no-such-endpoint", headers={"X-Request-ID": request_id}
         )
@@ -74,20 +85,22 @@ def test_application_log_lines_carry_the_request_id(collected_env, tmp_path):
         assert headers["X-Request-ID"] == request_id
         assert json.loads(body)["error"]["code"] == "not_found"
 
-    app_log = json_lines(tmp_path / "gunicorn.stderr")
+    app_log = json_lines(tmp_path / f"{server}.stderr")
     not_found = [line for line in app_log if line.get("logger") == "django.request"]
-    assert not_found, (tmp_path / "gunicorn.stderr").read_text()
+    assert not_found, (tmp_path / f"{server}.stderr").read_text()
     assert not_found[0]["level"] == "WARNING"
     assert not_found[0]["request_id"] == request_id
 
 
 @pytest.mark.slow
-def test_https_redirect_spares_the_health_check_and_trusts_the_proxy(collected_env, tmp_path):
+def test_https_redirect_spares_the_health_check_and_trusts_the_proxy(
+    server, collected_env, tmp_path
+):
     # SECURE_SSL_REDIRECT at its production default.
     env = dict(collected_env)
     env.pop("SECURE_SSL_REDIRECT", None)
 
-    with running_gunicorn(env, tmp_path) as base_url:
+    with running_web(server, env, tmp_path) as base_url:
         status, headers, _ = http_get(f"{base_url}/api/v1/health")
         assert status == 200, "container health checks speak plain http"
 
