@@ -1,6 +1,6 @@
 import pytest
 import redis
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from rest_framework.test import APIClient
 
 from economy.ledger.services import system_wallets
@@ -13,11 +13,13 @@ pytest_plugins = ["tests.support.studio"]
 
 
 def clear_cache():
-    """Delete this run's keys only: other runs may share the Redis database."""
+    """Delete this run's keys only: other runs may share the Redis database. This process's own
+    copies (the "process" cache) go too."""
     if hasattr(cache, "delete_pattern"):
         cache.delete_pattern("*")
     else:
         cache.clear()
+    caches["process"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -2,13 +2,16 @@
 
 Popular products are one aggregate over completed purchases in a time window, served from the
 cache for ECONOMY_POPULAR_CACHE_TTL (1 hour) and refreshed hourly by a Celery task, so the
-query runs about once an hour per (days, limit) whatever the traffic.
+query runs about once an hour per (days, limit) whatever the traffic. The figures are the same
+for every caller, so each process also keeps them in its own memory for
+ECONOMY_POPULAR_PROCESS_TTL (30 s): a request then makes no round trip for them at all.
 """
 
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db.models import Count, Sum
 from django.utils import timezone
 
@@ -63,14 +66,18 @@ def compute_popular_products(
 def popular_products(
     *, days: int = DEFAULT_DAYS, limit: int = DEFAULT_LIMIT
 ) -> list[dict[str, Any]]:
-    """Popular products from the cache when it holds them (no SQL), else computed and stored.
+    """Popular products from this process's copy, else from the cache (no SQL), else computed
+    and stored in both.
 
     A cache outage costs the query, never the answer."""
     key = _cache_key(days, limit)
-    cached = safe_cache.safe_get(key)
-    if cached is not None:
-        return cached
-    return warm_popular_products(days=days, limit=limit)
+    figures = caches["process"].get(key)
+    if figures is None:
+        figures = safe_cache.safe_get(key)
+        if figures is None:
+            figures = warm_popular_products(days=days, limit=limit)
+        caches["process"].set(key, figures, settings.ECONOMY_POPULAR_PROCESS_TTL)
+    return figures
 
 
 def warm_popular_products(

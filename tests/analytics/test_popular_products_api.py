@@ -3,9 +3,11 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache, caches
 from django.utils import timezone
 
 from economy.inventory.services import purchase_product
+from economy.ledger import analytics
 from economy.ledger import services as ledger
 from economy.ledger.models import Status
 from tests.factories import CurrencyFactory, PermanentProductFactory, ProductFactory, UserFactory
@@ -181,6 +183,27 @@ def test_cache_entries_are_per_days_and_limit_and_last_an_hour(
         fresh = ranking(player_client, days=30)["results"]
     assert [(r["product_id"], r["purchases"]) for r in fresh] == [(b.pk, 3), (a.pk, 1)]
     assert settings.ECONOMY_POPULAR_CACHE_TTL == 3600
+
+
+def test_each_process_answers_from_its_own_copy_for_a_while(
+    player_client, buyer, django_assert_num_queries, settings
+):
+    product = ProductFactory(price=10)
+    buy(buyer, product)
+    first = ranking(player_client)
+    cache.delete(analytics._cache_key(analytics.DEFAULT_DAYS, analytics.DEFAULT_LIMIT))
+    buy(buyer, product)
+    # Redis holds the figures no more: this process's copy answers, with no query either.
+    with django_assert_num_queries(0):
+        assert ranking(player_client) == first
+    # Once its copy has expired, the figures are computed again and both tiers refilled.
+    caches["process"].clear()
+    with django_assert_num_queries(1):
+        assert ranking(player_client)["results"][0]["purchases"] == 2
+    with django_assert_num_queries(0):
+        assert ranking(player_client)["results"][0]["purchases"] == 2
+    assert cache.get(analytics._cache_key(analytics.DEFAULT_DAYS, analytics.DEFAULT_LIMIT))
+    assert settings.ECONOMY_POPULAR_PROCESS_TTL == 30
 
 
 def test_the_aggregate_is_one_query(player_client, buyer, django_assert_num_queries):

@@ -8,13 +8,14 @@ from django.core.cache import cache
 from django.db import connections
 from django_redis import get_redis_connection
 
-from tests.support.api import purchase
+from tests.support.api import PROCESS_CACHE, purchase
 from tests.support.ledger import balance_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 LOCAL_MEMORY_CACHE = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rl"}
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rl"},
+    "process": PROCESS_CACHE,
 }
 
 

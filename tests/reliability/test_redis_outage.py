@@ -10,7 +10,7 @@ from django.core.cache import cache
 
 from economy.inventory import cache as inventory_cache
 from tests.factories import UserFactory
-from tests.support.api import buy, client_for
+from tests.support.api import PROCESS_CACHE, buy, client_for
 from tests.support.ledger import assert_ledger_consistent
 from tests.support.processes import RedisServer
 
@@ -22,6 +22,7 @@ def redis_server(settings, tmp_path):
     server = RedisServer(data_dir=tmp_path)
     server.start()
     settings.CACHES = {
+        "process": PROCESS_CACHE,
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": server.url,
@@ -31,7 +32,7 @@ def redis_server(settings, tmp_path):
                 "SOCKET_CONNECT_TIMEOUT": 0.5,
                 "SOCKET_TIMEOUT": 0.5,
             },
-        }
+        },
     }
     settings.RATELIMIT_ENABLE = False
     try:

@@ -6,7 +6,13 @@ from rest_framework.test import APIClient
 from tests.factories import TokenFactory
 
 # A cache nobody answers on: what the service sees while Redis is down.
+# Each process's own cache (config/settings/base.py), kept beside any Redis a test points at.
+PROCESS_CACHE = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "economy-process",
+}
 CLOSED_PORT_CACHE = {
+    "process": PROCESS_CACHE,
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": "redis://127.0.0.1:1/0",
@@ -14,7 +20,7 @@ CLOSED_PORT_CACHE = {
             "SOCKET_CONNECT_TIMEOUT": 0.2,
             "SOCKET_TIMEOUT": 0.2,
         },
-    }
+    },
 }
 
 

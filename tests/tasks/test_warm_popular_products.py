@@ -1,6 +1,7 @@
 """The hourly task that recomputes and caches the default popular products."""
 
 import pytest
+from django.core.cache import caches
 
 from economy.inventory.services import purchase_product
 from economy.ledger.tasks import warm_popular_products
@@ -36,5 +37,9 @@ def test_the_warm_up_replaces_stale_figures(player_client):
     warm_popular_products.apply()
     warm_popular_products.apply()  # twice: same figures
 
+    # A web process answers from its own copy until it expires (ECONOMY_POPULAR_PROCESS_TTL),
+    # then reads the new figures.
+    assert [r["product_id"] for r in player_client.get(URL).json()["results"]] == [first.pk]
+    caches["process"].clear()
     results = player_client.get(URL).json()["results"]
     assert [(r["product_id"], r["purchases"]) for r in results] == [(second.pk, 2), (first.pk, 1)]
