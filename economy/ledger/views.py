@@ -242,7 +242,8 @@ class TransactionListView(APIView):
             size=size + 1,
         )
         page = keyset_page(request, rows, after=after, size=size)
-        return Response({**page, "results": TransactionSerializer(page["results"], many=True).data})
+        results = [represent(TransactionSerializer, row) for row in page["results"]]
+        return Response({**page, "results": results})
 
 
 def _hold_change(change: holds.HoldChange, status_code: int = status.HTTP_200_OK) -> Response:
