@@ -21,24 +21,9 @@ from granian.constants import Interfaces
 from granian.log import LogLevels
 from granian.server import Server
 
-
-def _env_int(name, default):
-    value = os.environ.get(name, "").strip()
-    return int(value) if value else default
-
-
-def _env_bool(name, default):
-    value = os.environ.get(name, "").strip().lower()
-    if not value:
-        return default
-    return value in {"1", "true", "yes", "on"}
-
-
-def _cpu_count():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+# The application's directory (the working directory) holds the knobs both web servers share.
+sys.path.insert(0, os.getcwd())
+from config.web_server import env_bool, env_int, worker_count
 
 
 class AccessJsonFormatter(logging.Formatter):
@@ -67,7 +52,7 @@ class AccessJsonFormatter(logging.Formatter):
 
 def _logging():
     """The dictConfig of granian's two loggers: JSON lines when LOG_JSON is on."""
-    json_lines = _env_bool("LOG_JSON", True)
+    json_lines = env_bool("LOG_JSON", True)
     generic = {"()": "pythonjsonlogger.json.JsonFormatter"} if json_lines else {}
     if json_lines:
         generic.update(
@@ -99,30 +84,25 @@ def server():
         "config.wsgi:application",
         interface=Interfaces.WSGI,
         address=os.environ.get("GRANIAN_HOST", "0.0.0.0"),  # noqa: S104 (inside the container)
-        port=_env_int("PORT", 8000),
-        # The classic 2 x CPU + 1, capped, as for gunicorn: every worker holds its own database
-        # connections.
-        workers=_env_int(
-            "WEB_CONCURRENCY", min(2 * _cpu_count() + 1, _env_int("GUNICORN_MAX_WORKERS", 8))
-        ),
+        port=env_int("PORT", 8000),
+        workers=worker_count(),
         # One request at a time per worker: threads of one process would fight for the GIL.
         blocking_threads=1,
-        backlog=_env_int("GRANIAN_BACKLOG", 2048),
+        backlog=env_int("GRANIAN_BACKLOG", 2048),
         log_level=LogLevels(os.environ.get("GRANIAN_LOG_LEVEL", "info")),
         log_dictconfig=_logging(),
-        log_access=_env_bool("GRANIAN_ACCESS_LOG", True),
+        log_access=env_bool("GRANIAN_ACCESS_LOG", True),
         log_access_format="%(header{x-request-id})s",
         # A worker that dies is replaced; one that grows past the limit (a slow leak) is
         # recycled, as gunicorn's max_requests does.
         respawn_failed_workers=True,
-        workers_max_rss=_env_int("GRANIAN_WORKERS_MAX_RSS_MIB", 1024),
+        workers_max_rss=env_int("GRANIAN_WORKERS_MAX_RSS_MIB", 1024),
         # Seconds a worker may take to finish its request on shutdown before it is killed.
-        workers_kill_timeout=_env_int("GRANIAN_WORKERS_KILL_TIMEOUT", 30),
+        workers_kill_timeout=env_int("GRANIAN_WORKERS_KILL_TIMEOUT", 30),
     )
 
 
 if __name__ == "__main__":
     if sys.argv[1:]:
         sys.exit("docker/granian_server.py takes no arguments: its knobs are environment variables")
-    sys.path.insert(0, os.getcwd())
     server().serve()

@@ -10,55 +10,37 @@ every access line carries the request id the application put in X-Request-ID.
 import datetime
 import json
 import os
+import sys
 
 from gunicorn import glogging
 
-
-def _env_int(name, default):
-    value = os.environ.get(name, "").strip()
-    return int(value) if value else default
-
-
-def _env_bool(name, default):
-    value = os.environ.get(name, "").strip().lower()
-    if not value:
-        return default
-    return value in {"1", "true", "yes", "on"}
-
-
-def _cpu_count():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
+# The application's directory, which gunicorn imports the application from (its working
+# directory), holds the knobs both web servers share.
+sys.path.insert(0, os.getcwd())
+from config.web_server import env_bool, env_int, worker_count
 
 # --- Server socket --------------------------------------------------------------------------
 bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
-backlog = _env_int("GUNICORN_BACKLOG", 2048)
+backlog = env_int("GUNICORN_BACKLOG", 2048)
 
 # --- Workers --------------------------------------------------------------------------------
-# The classic 2 x CPU + 1, capped: the host's CPU count is not the container's CPU quota, and
-# every worker holds its own database connections.
-workers = _env_int(
-    "WEB_CONCURRENCY", min(2 * _cpu_count() + 1, _env_int("GUNICORN_MAX_WORKERS", 8))
-)
+workers = worker_count()
 # Sync workers by default: in `make bench` they match gthread's throughput (within run-to-run
 # noise) with half its p99, as threads of one process fight for the GIL (docs/performance.md).
 # GUNICORN_THREADS > 1 switches to gthread.
-threads = _env_int("GUNICORN_THREADS", 1)
-timeout = _env_int("GUNICORN_TIMEOUT", 30)
-graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
-keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
+threads = env_int("GUNICORN_THREADS", 1)
+timeout = env_int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = env_int("GUNICORN_KEEPALIVE", 5)
 # The application (Django, every view, the cache clients: config/wsgi.py) is imported once in
 # the master, then the workers fork from it: a new or recycled worker serves at once instead of
 # spending a second of CPU importing, and the imported code is shared between workers. Each
 # worker opens its own database and Redis connections on first use.
-preload_app = _env_bool("GUNICORN_PRELOAD", True)
+preload_app = env_bool("GUNICORN_PRELOAD", True)
 # Recycle workers now and then so a slow leak never becomes an outage; the jitter keeps them
 # from all restarting at once.
-max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000)
-max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
 # Heartbeat files on a tmpfs: a container's overlay filesystem can stall the workers.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 proc_name = "economy-web"
@@ -143,5 +125,5 @@ class JsonLogger(glogging.Logger):
             self.error_log.exception("Could not write the access log line")
 
 
-if _env_bool("LOG_JSON", True):
+if env_bool("LOG_JSON", True):
     logger_class = JsonLogger
