@@ -53,8 +53,8 @@ def post(conn, body, headers=None):
     return response, response.read()
 
 
-def test_an_oversized_body_is_a_json_400_and_the_connection_says_close(server):
-    _, url = server
+def test_an_oversized_body_is_a_json_400_and_gunicorn_says_close(server):
+    model, url = server
     conn = connection_to(url)
     body = b'{"username": "' + b"x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE + b'"}'
 
@@ -62,7 +62,10 @@ def test_an_oversized_body_is_a_json_400_and_the_connection_says_close(server):
 
     assert response.status == 400
     assert json.loads(content)["error"]["code"] == "validation_error"
-    assert response.getheader("Connection") == "close"
+    # Granian then closes the connection, saying so or not, as it happens
+    # (docs/operations.md#web-servers): only gunicorn is held to the header.
+    if model != "granian":
+        assert response.getheader("Connection") == "close"
     conn.close()
 
 
@@ -79,7 +82,7 @@ def test_a_chunked_body_says_close_or_is_dropped_with_the_connection(server):
         assert response.status == 400
         details = json.loads(content)["error"]["details"]
         assert details["username"] == ["This field is required."]
-        with pytest.raises(http.client.RemoteDisconnected):
+        with pytest.raises(ConnectionError):  # reset, or a broken pipe
             serves_the_next_request(conn)
     else:
         assert response.getheader("Connection") == "close"
