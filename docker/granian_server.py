@@ -18,12 +18,16 @@ import os
 import sys
 
 from granian.constants import Interfaces
-from granian.log import LogLevels
+from granian.log import DEFAULT_ACCESSLOG_FMT, LogLevels
 from granian.server import Server
 
 # The application's directory (the working directory) holds the knobs both web servers share.
 sys.path.insert(0, os.getcwd())
 from config.web_server import env_bool, env_int, worker_count
+
+# Granian's own access line with the request id the proxy sent: the line as is without
+# LOG_JSON; with it, AccessJsonFormatter reads the same fields (the header is field "_h0").
+ACCESS_FORMAT = DEFAULT_ACCESSLOG_FMT + " request_id=%(header{x-request-id})s"
 
 
 class AccessJsonFormatter(logging.Formatter):
@@ -52,16 +56,16 @@ class AccessJsonFormatter(logging.Formatter):
 
 def _logging():
     """The dictConfig of granian's two loggers: JSON lines when LOG_JSON is on."""
-    json_lines = env_bool("LOG_JSON", True)
-    generic = {"()": "pythonjsonlogger.json.JsonFormatter"} if json_lines else {}
-    if json_lines:
-        generic.update(
-            fmt="%(asctime)s %(levelname)s %(name)s %(message)s",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-        )
+    if env_bool("LOG_JSON", True):
+        generic = {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        }
+        access = {"()": AccessJsonFormatter}
     else:
-        generic["format"] = "[%(asctime)s] [%(levelname)s] %(message)s"
-    access = {"()": AccessJsonFormatter} if json_lines else {"format": "%(message)s"}
+        generic = {"format": "[%(asctime)s] [%(levelname)s] %(message)s"}
+        access = {"format": "%(message)s"}
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -92,7 +96,7 @@ def server():
         log_level=LogLevels(os.environ.get("GRANIAN_LOG_LEVEL", "info")),
         log_dictconfig=_logging(),
         log_access=env_bool("GRANIAN_ACCESS_LOG", True),
-        log_access_format="%(header{x-request-id})s",
+        log_access_format=ACCESS_FORMAT,
         # A worker that dies is replaced; one that grows past the limit (a slow leak) is
         # recycled, as gunicorn's max_requests does.
         respawn_failed_workers=True,

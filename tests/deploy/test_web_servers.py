@@ -114,3 +114,17 @@ def test_https_redirect_spares_the_health_check_and_trusts_the_proxy(
         assert status == 200
         assert headers["Content-Type"].startswith("text/css")
         assert "max-age=31536000" in headers["Strict-Transport-Security"]
+
+
+@pytest.mark.slow
+def test_plain_access_lines_without_log_json(server, collected_env, tmp_path):
+    env = {**collected_env, "SECURE_SSL_REDIRECT": "False", "LOG_JSON": "False"}
+    request_id = f"deploy-plain-{uuid.uuid4().hex[:8]}"
+
+    with running_web(server, env, tmp_path) as base_url:
+        status, _, _ = http_get(f"{base_url}/api/v1/health", headers={"X-Request-ID": request_id})
+        assert status == 200
+
+    access = (tmp_path / f"{server}.stdout").read_text()
+    line = next(line for line in access.splitlines() if request_id in line)
+    assert '"GET /api/v1/health HTTP/1.1" 200' in line
