@@ -3,9 +3,11 @@
 Each side (the baseline when BENCH_BASELINE is set, and the current working tree) gets its own
 scratch PostgreSQL database and Redis DB (SIDES below: only those are dropped and flushed),
 migrated and seeded by its own manage.py and bench/bootstrap.py: 1,000 players, a hot player
-and a trusted backend. Each side's gunicorn serves from its own tree with its own
-docker/gunicorn.conf.py (through bench/gunicorn.conf.py: production settings, access log on,
-the application preloaded, no worker recycling) on a free port of 127.0.0.1. The same wrk
+and a trusted backend. Each side is served from its own tree, under each server model of
+WORKER_MODELS in turn: gunicorn's sync workers with its own docker/gunicorn.conf.py (through
+bench/gunicorn.conf.py: production settings, access log on, the application preloaded, no
+worker recycling), then granian with its own docker/granian_server.py; on a free port of
+127.0.0.1. The same wrk
 scripts (bench/lua/) drive both: for each scenario, BENCH_ROUNDS rounds of baseline then current,
 so that a noisy machine slows both alike. Then each side's `manage.py reconcile_ledger` checks
 its books, the current side's statements per request are counted in-process, and at BENCH_ROWS
@@ -306,12 +308,16 @@ def gunicorn(*options):
     return command
 
 
+sync = gunicorn("--worker-class", "sync")
+
+
 def granian(side, port):
     """Granian as production runs it (docker/granian_server.py); a side without that file (a
     revision before it) is served as it was in production then, by gunicorn's sync workers."""
     launcher = side.tree / "docker" / "granian_server.py"
     if not launcher.exists():
-        return gunicorn("--worker-class", "sync")(side, port)
+        log(f"{side.name}: no docker/granian_server.py at this revision: gunicorn's sync workers")
+        return sync(side, port)
     env = {"GRANIAN_HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": str(WORKERS)}
     return [str(side.bin / "python"), str(launcher)], env
 
@@ -319,7 +325,7 @@ def granian(side, port):
 # How a side can be served: a name, and the command line and environment from (side, port).
 # Another gunicorn model is one more line (gthread: gunicorn("--threads", "4")).
 WORKER_MODELS: dict[str, Callable[[Side, int], tuple[list[str], dict[str, str]]]] = {
-    "sync": gunicorn("--worker-class", "sync"),
+    "sync": sync,
     "granian": granian,
 }
 
@@ -375,7 +381,7 @@ def _start(side, model):
     except BaseException:
         _stop(process)
         raise
-    log(f"{side.name}: {model} ({Path(command[-1]).name}), {WORKERS} workers on {side.url}")
+    log(f"{side.name}: {model}, {WORKERS} workers on {side.url}")
     return process
 
 
@@ -732,7 +738,7 @@ def print_header(report):
     for name, side in report["sides"].items():
         print(f"{name}: {side['revision']}")
     print(
-        f"{m['nproc']} CPUs ({m['cpu']}) shared by wrk, gunicorn, PostgreSQL and Redis. "
+        f"{m['nproc']} CPUs ({m['cpu']}) shared by wrk, the servers, PostgreSQL and Redis. "
         f"{s['rounds']} rounds of {s['duration']} per scenario and side, after {s['warmup']} of "
         f"warm-up each, {s['connections']} connections, {s['workers']} workers per side. "
         "Medians over the rounds; errors added up."

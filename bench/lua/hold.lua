@@ -10,25 +10,12 @@ local report = require("report")
 setup = report.setup
 done = report.done
 
-local ending, users, auth, prefix
-local counter = 0
+local ending, users, post
 local placed = {} -- hold ids this thread placed and has not ended yet
 
 init = function(args)
    ending = args[1]
-   users = report.read_tokens(args[2])
-   auth = "Token " .. args[3]
-   prefix = args[4] .. "-" .. thread_id .. "-"
-   math.randomseed(os.time() + thread_id)
-end
-
-local function post(path, body)
-   counter = counter + 1
-   return wrk.format("POST", path, {
-      ["Authorization"] = auth,
-      ["Content-Type"] = "application/json",
-      ["Idempotency-Key"] = prefix .. counter,
-   }, body)
+   users, post = report.backend(args, 2)
 end
 
 request = function()

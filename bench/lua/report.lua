@@ -59,4 +59,24 @@ function M.read_tokens(path)
    return users
 end
 
+-- The trusted backend of the scenarios that write as it: args[first], args[first + 1] and
+-- args[first + 2] are the tokens file, its token and a key prefix. Returns the players and
+-- post(path, body), a POST as the backend with a fresh Idempotency-Key on every request (a
+-- replay would be cheaper and would hide the real cost: replays are counted). Call from init.
+function M.backend(args, first)
+   local auth = "Token " .. args[first + 1]
+   local prefix = args[first + 2] .. "-" .. thread_id .. "-"
+   local counter = 0
+   math.randomseed(os.time() + thread_id)
+   local function post(path, body)
+      counter = counter + 1
+      return wrk.format("POST", path, {
+         ["Authorization"] = auth,
+         ["Content-Type"] = "application/json",
+         ["Idempotency-Key"] = prefix .. counter,
+      }, body)
+   end
+   return M.read_tokens(args[first]), post
+end
+
 return M

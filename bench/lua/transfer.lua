@@ -7,28 +7,19 @@ local report = require("report")
 setup = report.setup
 done = report.done
 
-local users, auth, prefix
-local counter = 0
+local users, post
 
 init = function(args)
-   users = report.read_tokens(args[1])
-   auth = "Token " .. args[2]
-   prefix = args[3] .. "-" .. thread_id .. "-"
-   math.randomseed(os.time() + thread_id)
+   users, post = report.backend(args, 1)
 end
 
 request = function()
-   counter = counter + 1
    local from = math.random(#users)
    local to = (from + math.random(#users - 1) - 1) % #users + 1 -- never `from`
    local body = string.format(
       '{"from_user": %s, "to_user": %s, "amount": 1}', users[from].id, users[to].id
    )
-   return wrk.format("POST", "/api/v1/transfers", {
-      ["Authorization"] = auth,
-      ["Content-Type"] = "application/json",
-      ["Idempotency-Key"] = prefix .. counter,
-   }, body)
+   return post("/api/v1/transfers", body)
 end
 
 response = function(status, headers, body)
