@@ -69,7 +69,9 @@ class BalancesField(serializers.DictField):
         super().__init__(child=BalanceSerializer(), **kwargs)
 
     def to_representation(self, value: Any) -> dict[str, Any]:  # the wallets: tuple[Wallet]
-        return {wallet.currency.code: BalanceSerializer(wallet).data for wallet in value}
+        # The child represents each wallet: a serializer built per wallet would deep-copy its
+        # fields every time.
+        return {wallet.currency.code: self.child.to_representation(wallet) for wallet in value}
 
 
 class PurchaseSerializer(serializers.Serializer):
