@@ -23,7 +23,8 @@ class DepositCompletedEvent(_PlayerBalanceChange):
 
 @payload(EventType.BALANCE_ADJUSTED)
 class BalanceAdjustedEvent(_PlayerBalanceChange):
-    """Support's correction of a balance: its `adjustment` ledger row (with its
+    """Support's correction of a balance, or a wallet opened with its currency's initial grant
+    (reason "Initial grant", no staff): its `adjustment` ledger row (with its
     `transaction.reason`), what it did to the balance, who made it, and the player's wallet
     after it."""
 

@@ -137,13 +137,15 @@ def _open_wallet(user_id: int, currency: Currency) -> Wallet:
         return locks.wallet_for_update(wallet.pk)
     wallet.currency = currency
     if currency.initial_grant:
-        post(
+        grant = post(
             debit=system_wallet(SystemWallet.GRANTS, currency),
             credit=wallet,
             amount=currency.initial_grant,
             kind=Kind.ADJUSTMENT,
             reason="Initial grant",
         )
+        # Like any adjustment: a game server following the feed sees every coin a player has.
+        outbox.record(EventType.BALANCE_ADJUSTED, BalanceChange(grant, wallet), user_id=user_id)
     return wallet
 
 

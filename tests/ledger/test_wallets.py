@@ -6,6 +6,7 @@ import threading
 import pytest
 from django.db import connections, transaction
 
+from economy.events.models import Event, EventType
 from economy.ledger import services as ledger
 from economy.ledger.models import Kind, SystemWallet, Transaction, Wallet
 from tests.factories import CurrencyFactory, ProductFactory, UserFactory
@@ -27,6 +28,12 @@ def grants_of(user, currency):
     )
 
 
+def grant_events_of(user):
+    return Event.objects.filter(
+        user=user, type=EventType.BALANCE_ADJUSTED, payload__transaction__reason="Initial grant"
+    )
+
+
 def test_a_first_purchase_in_a_currency_opens_its_wallet_with_the_initial_grant(gems):
     player = UserFactory()
     egg = ProductFactory(price=10, price_currency=gems)
@@ -38,6 +45,50 @@ def test_a_first_purchase_in_a_currency_opens_its_wallet_with_the_initial_grant(
     assert grant.amount == 25
     assert balance_of(player, "gems") == 15
     assert_ledger_consistent()
+
+
+def test_the_initial_grant_is_in_the_feed_before_the_purchase_that_opened_the_wallet(gems):
+    """A game server following the events sees every coin a player has: the grant is an
+    adjustment like support's, with no staff behind it."""
+    player = UserFactory()
+    buy(client_for(player), ProductFactory(price=10, price_currency=gems))
+
+    grant, bought = Event.objects.filter(user=player).order_by("id")
+    assert (grant.type, bought.type) == (EventType.BALANCE_ADJUSTED, EventType.PURCHASE_COMPLETED)
+    assert grant.payload["transaction"]["id"] == grants_of(player, gems).get().pk
+    assert grant.payload["transaction"]["debit"] == SystemWallet.GRANTS
+    assert (grant.payload["change"], grant.payload["staff_id"]) == (25, None)
+    assert (grant.payload["currency"], grant.payload["balance"]) == ("gems", 25)
+    assert bought.payload["balance"] == 15
+
+
+def test_a_refused_first_purchase_keeps_the_grant_and_its_event(gems):
+    player = UserFactory()
+    response = purchase(client_for(player), ProductFactory(price=100, price_currency=gems))
+
+    assert response.status_code == 409
+    assert balance_of(player, "gems") == 25
+    assert grant_events_of(player).count() == 1
+    assert Event.objects.filter(user=player, type=EventType.PURCHASE_REFUSED).count() == 1
+
+
+def test_a_wallet_opening_rolled_back_leaves_no_grant_and_no_event(gems):
+    player = UserFactory()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        ledger.lock_wallet(user_id=player.pk, currency=gems)
+        raise RuntimeError("the operation failed after opening the wallet")
+
+    assert not grants_of(player, gems).exists()
+    assert not grant_events_of(player).exists()
+    assert not Wallet.objects.filter(owner=player, currency=gems).exists()
+
+
+def test_a_currency_without_an_initial_grant_opens_its_wallet_with_no_event():
+    player, stars = UserFactory(), CurrencyFactory(code="stars")
+    purchase(client_for(player), ProductFactory(price=1, price_currency=stars))
+
+    assert Wallet.objects.filter(owner=player, currency=stars).exists()
+    assert not grant_events_of(player).exists()
 
 
 def test_the_profile_shows_a_wallet_not_opened_yet_with_what_it_will_grant(gems):
@@ -61,6 +112,7 @@ def test_concurrent_first_uses_give_the_initial_grant_exactly_once(gems):
 
     assert [r.status_code for r in responses] == [201] * 8
     assert grants_of(player, gems).count() == 1
+    assert grant_events_of(player).count() == 1
     assert Wallet.objects.filter(owner=player, currency=gems).count() == 1
     assert balance_of(player, "gems") == 25 - 8
     assert_ledger_consistent()
