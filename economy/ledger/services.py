@@ -106,9 +106,10 @@ def lock_wallets(pairs: Iterable[tuple[int, Currency]]) -> dict[tuple[int, int],
     and keyed by (player id, currency id).
 
     Existing wallets are locked first, in id order. A wallet that does not exist yet is opened
-    after them, with the currency's initial grant from faucet:grants: its new row is invisible
-    to other transactions until commit, and one that opens it at the same moment waits on its
-    unique index entry, then finds it: the grant is given exactly once.
+    after them, with the currency's initial grant from faucet:grants and its balance.adjusted
+    event: its new row is invisible to other transactions until commit, and one that opens it
+    at the same moment waits on its unique index entry, then finds it: the grant is given
+    exactly once.
     """
     currencies = {currency.pk: currency for _, currency in pairs}
     wanted = sorted({(user_id, currency.pk) for user_id, currency in pairs})
