@@ -12,7 +12,7 @@ from economy.catalog.models import Currency
 from economy.ledger import holds
 from economy.ledger import services as ledger
 from economy.ledger.models import Kind, Status, SystemWallet, Transaction, Wallet
-from tests.factories import CurrencyFactory, UserFactory, default_currency
+from tests.factories import CurrencyFactory, ProductFactory, UserFactory, default_currency
 from tests.support.ledger import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db
@@ -251,3 +251,118 @@ def test_no_transaction_commits_without_a_default_currency():
     with pytest.raises(IntegrityError, match=one_default), transaction.atomic():
         Currency.objects.filter(is_default=True).update(is_default=False)
     assert Currency.objects.filter(is_default=True).count() == 1
+
+
+def columns_of(row):
+    """A ledger row's columns for a hand-written INSERT, and their values."""
+    names = [
+        "id", "currency_id", "debit_wallet_id", "credit_wallet_id", "amount", "kind", "status",
+        "user_id", "counterparty_id", "product_id", "quantity", "unit_price", "refund_of_id",
+        "failure_reason", "reason", "idempotency_key", "created_at",
+    ]  # fmt: skip
+    return ", ".join(names), [getattr(row, name) for name in names]
+
+
+def test_a_row_that_on_conflict_skips_moves_nothing(wallet, coins):
+    """A row is applied after it is written: an INSERT that ON CONFLICT DO NOTHING skips (here
+    a deposit reusing an existing row's id) leaves every balance as it was."""
+    existing = Transaction.objects.get(credit_wallet=wallet)
+    deposit = Transaction(
+        id=existing.pk, currency=coins, amount=5000, kind=Kind.DEPOSIT, status=Status.COMPLETED,
+        debit_wallet=ledger.system_wallet(SystemWallet.DEPOSITS, coins), credit_wallet=wallet,
+        user_id=wallet.owner_id, reason="ghost", created_at=timezone.now(),
+    )  # fmt: skip
+    reservation = Transaction(
+        id=existing.pk, currency=coins, amount=60, kind=Kind.HOLD, status=Status.PENDING,
+        debit_wallet=wallet, credit_wallet=ledger.system_wallet(SystemWallet.HOLDS, coins),
+        user_id=wallet.owner_id, created_at=timezone.now(),
+    )  # fmt: skip
+    for row in (deposit, reservation):
+        names, values = columns_of(row)
+        placeholders = ", ".join(["%s"] * len(values))
+        sql(
+            f"INSERT INTO ledger_transaction ({names}) VALUES ({placeholders})"
+            " ON CONFLICT (id) DO NOTHING",
+            values,
+        )
+    wallet.refresh_from_db()
+    assert (wallet.balance, wallet.held) == (100, 0)
+    assert not Transaction.objects.filter(reason="ghost").exists()
+    assert_ledger_consistent()
+
+
+def test_only_a_hold_s_reservation_is_pending(wallet, coins):
+    store = ledger.system_wallet(SystemWallet.STORE, coins)
+    with pytest.raises(IntegrityError, match="only a hold's reservation"), transaction.atomic():
+        Transaction.objects.create(
+            currency=coins, debit_wallet=wallet, credit_wallet=store, amount=30,
+            kind=Kind.SPEND, status=Status.PENDING, user_id=wallet.owner_id,
+        )  # fmt: skip
+    wallet.refresh_from_db()
+    assert wallet.held == 0
+
+
+def test_a_pending_reservation_never_fails_behind_its_hold_s_back(wallet):
+    hold = place(wallet, 40)
+    refused(
+        "UPDATE ledger_transaction SET status = 'failed' WHERE id = %s",
+        [hold.reservation_id],
+        match="append-only",
+    )
+    wallet.refresh_from_db()
+    assert wallet.held == 40
+    holds.capture_hold(hold_id=hold.pk, amount=40)  # the hold still ends as it should
+    assert_ledger_consistent()
+
+
+def test_a_refund_reverses_a_completed_purchase_or_reward(wallet, coins):
+    store = ledger.system_wallet(SystemWallet.STORE, coins)
+    deposits = ledger.system_wallet(SystemWallet.DEPOSITS, coins)
+    deposit = Transaction.objects.get(credit_wallet=wallet)
+    purchase = Transaction.objects.create(
+        currency=coins, debit_wallet=wallet, credit_wallet=store, amount=50, kind=Kind.PURCHASE,
+        product=ProductFactory(price=50), quantity=1, unit_price=50, user_id=wallet.owner_id,
+    )  # fmt: skip
+
+    def refund(reversed, debit, amount):
+        return Transaction.objects.create(
+            currency=coins, debit_wallet=debit, credit_wallet=wallet, amount=amount,
+            kind=Kind.REFUND, refund_of=reversed, user_id=wallet.owner_id,
+        )  # fmt: skip
+
+    for reversed, debit, amount in (
+        (purchase, store, 51),  # more than it moved
+        (purchase, deposits, 50),  # from another wallet than the one it paid
+        (deposit, deposits, 100),  # a deposit is no purchase: nothing to refund
+    ):
+        with pytest.raises(IntegrityError, match="a refund reverses"), transaction.atomic():
+            refund(reversed, debit, amount)
+    refund(purchase, store, 50)
+    wallet.refresh_from_db()
+    assert wallet.balance == 100
+    assert_ledger_consistent()
+
+
+def test_a_wallet_keeps_its_id(wallet, coins):
+    other = Wallet.objects.get(owner=UserFactory(funds=10), currency=coins)
+    with pytest.raises(IntegrityError, match="keeps its id"), transaction.atomic():
+        for old, new in ((wallet.pk, 10**9), (other.pk, wallet.pk), (10**9, other.pk)):
+            sql("UPDATE ledger_wallet SET id = %s WHERE id = %s", [new, old])
+    assert Wallet.objects.get(pk=wallet.pk).owner_id == wallet.owner_id
+    assert_ledger_consistent()
+
+
+@pytest.mark.parametrize(
+    "table",
+    ["ledger_transaction", "ledger_wallet", "ledger_hold"],
+)
+def test_the_books_are_never_truncated(wallet, table):
+    place(wallet, 10)
+    rows = Transaction.objects.count()
+    sql("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE waits for no deferred check
+    with pytest.raises(IntegrityError, match="never truncated"), transaction.atomic():
+        sql("SET LOCAL economy.allow_truncate = off")  # what the test suite's flush sets
+        sql(f"TRUNCATE {table} CASCADE")
+    sql("SET CONSTRAINTS ALL DEFERRED")
+    assert Transaction.objects.count() == rows
+    assert_ledger_consistent()

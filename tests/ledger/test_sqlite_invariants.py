@@ -182,3 +182,67 @@ def test_holds_change_once_and_only_in_their_outcome(sqlite, database):
         "UPDATE ledger_hold SET status = 'voided' WHERE id = ?",
         [state["captured_hold"]],
     )
+
+
+LEDGER_ROW = (
+    "INSERT {} INTO ledger_transaction (id, currency_id, debit_wallet_id, credit_wallet_id,"
+    " amount, kind, status, user_id, refund_of_id, failure_reason, reason, idempotency_key,"
+    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', '', datetime('now'))"
+)
+
+
+def test_a_row_that_is_ignored_moves_nothing(sqlite):
+    connection, state = sqlite
+    (row, user) = connection.execute(
+        "SELECT id, user_id FROM ledger_transaction WHERE credit_wallet_id = ? LIMIT 1",
+        [state["wallet"]],
+    ).fetchone()
+    (faucet,) = connection.execute(
+        "SELECT debit_wallet_id FROM ledger_transaction WHERE id = ?", [row]
+    ).fetchone()
+    before = connection.execute("SELECT balance FROM ledger_wallet WHERE id = ?", [state["wallet"]])
+    connection.execute(
+        LEDGER_ROW.format("OR IGNORE"),
+        [row, 1, faucet, state["wallet"], 5000, "deposit", "completed", user, None],
+    )
+    after = connection.execute("SELECT balance FROM ledger_wallet WHERE id = ?", [state["wallet"]])
+    assert after.fetchone() == before.fetchone()
+
+
+def test_only_a_hold_s_reservation_is_pending_and_only_its_hold_ends_it(sqlite):
+    connection, state = sqlite
+    (reservation, wallet, escrow, user, currency) = connection.execute(
+        "SELECT row.id, row.debit_wallet_id, row.credit_wallet_id, row.user_id, row.currency_id"
+        " FROM ledger_hold JOIN ledger_transaction AS row ON row.id = ledger_hold.reservation_id"
+        " WHERE ledger_hold.id = ?",
+        [state["pending_hold"]],
+    ).fetchone()
+    refused(
+        connection,
+        LEDGER_ROW.format(""),
+        [None, currency, wallet, escrow, 5, "spend", "pending", user, None],
+    )
+    refused(
+        connection, "UPDATE ledger_transaction SET status = 'failed' WHERE id = ?", [reservation]
+    )
+
+
+def test_a_refund_reverses_a_completed_purchase_or_reward(sqlite):
+    connection, _ = sqlite
+    (purchase, buyer, store, user, currency, amount) = connection.execute(
+        "SELECT id, debit_wallet_id, credit_wallet_id, user_id, currency_id, amount"
+        " FROM ledger_transaction WHERE kind = 'purchase' AND status = 'completed'"
+        " AND id NOT IN (SELECT refund_of_id FROM ledger_transaction WHERE kind = 'refund')"
+        " LIMIT 1"
+    ).fetchone()
+    refused(
+        connection,
+        LEDGER_ROW.format(""),
+        [None, currency, store, buyer, amount + 1, "refund", "completed", user, purchase],
+    )
+
+
+def test_a_wallet_keeps_its_id(sqlite):
+    connection, state = sqlite
+    refused(connection, "UPDATE ledger_wallet SET id = 1000000 WHERE id = ?", [state["wallet"]])
+
