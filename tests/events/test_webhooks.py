@@ -42,10 +42,16 @@ def receiver():
     receiver.stop()
 
 
-def happened(count=1, type=EventType.DEPOSIT_COMPLETED, user=None):
-    """Events as a service records them (committed), with a payload of their own."""
+def happened(count=1, type=EventType.DEPOSIT_COMPLETED, user=None, at=None):
+    """Events as a service records them (committed), with a payload of their own; written
+    `at` a time in the past if given (an event's time never changes once written)."""
     return [
-        Event.objects.create(type=type, user=user, payload={"n": n, "amount": 10 * n})
+        Event.objects.create(
+            type=type,
+            user=user,
+            payload={"n": n, "amount": 10 * n},
+            created_at=at or timezone.now(),
+        )
         for n in range(count)
     ]
 
@@ -205,13 +211,12 @@ def test_a_lease_that_ran_out_is_sent_again_and_a_live_one_is_not(receiver, sett
 def test_delivered_events_past_retention_are_purged_and_failed_ones_kept(receiver, settings):
     settings.ECONOMY_EVENT_RETENTION_DAYS = 30
     Endpoint.objects.create(url=receiver.url)
-    delivered, failed, recent = happened(3)
+    old = timezone.now() - timedelta(days=31)
+    delivered, failed = happened(2, at=old)
+    recent = happened()[0]
     tasks.dispatch_events()
     Delivery.objects.filter(event=failed).update(status="failed", delivered_at=None)
-    old = timezone.now() - timedelta(days=31)
-    Event.objects.filter(pk__in=[delivered.pk, failed.pk]).update(created_at=old)
-    unsent = happened()[0]  # no endpoint wanted it: nothing to wait for
-    Event.objects.filter(pk=unsent.pk).update(created_at=old)
+    unsent = happened(at=old)[0]  # no endpoint wanted it: nothing to wait for
     assert tasks.purge_events() == 1  # `unsent` has no position yet: kept until it has one
 
     assert set(Event.objects.values_list("pk", flat=True)) == {failed.pk, recent.pk, unsent.pk}

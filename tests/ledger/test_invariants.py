@@ -354,7 +354,7 @@ def test_a_wallet_keeps_its_id(wallet, coins):
 
 @pytest.mark.parametrize(
     "table",
-    ["ledger_transaction", "ledger_wallet", "ledger_hold"],
+    ["ledger_transaction", "ledger_wallet", "ledger_hold", "transfers_transfer", "events_event"],
 )
 def test_the_books_are_never_truncated(wallet, table):
     place(wallet, 10)

@@ -246,3 +246,15 @@ def test_a_wallet_keeps_its_id(sqlite):
     connection, state = sqlite
     refused(connection, "UPDATE ledger_wallet SET id = 1000000 WHERE id = ?", [state["wallet"]])
 
+
+def test_an_event_never_changes_but_for_its_position_given_once(sqlite):
+    connection, _ = sqlite
+    event = connection.execute(
+        "INSERT INTO events_event (type, payload, created_at) VALUES"
+        " ('deposit.completed', '{}', datetime('now'))"
+    ).lastrowid
+    refused(connection, "DELETE FROM events_event WHERE id = ?", [event])  # not in the feed
+    connection.execute("UPDATE events_event SET position = 1000000 WHERE id = ?", [event])
+    refused(connection, "UPDATE events_event SET payload = '{\"n\": 1}' WHERE id = ?", [event])
+    refused(connection, "UPDATE events_event SET position = 1000001 WHERE id = ?", [event])
+    connection.execute("DELETE FROM events_event WHERE id = ?", [event])  # the retention's purge

@@ -1,0 +1,1 @@
+DROP TRIGGER IF EXISTS transfers_refuse_truncate ON transfers_transfer;

@@ -1,0 +1,1 @@
+-- Nothing to undo (0004_never_truncated.sqlite.sql).

@@ -1,0 +1,1 @@
+-- SQLite has no TRUNCATE: a DELETE runs 0002_append_only's row triggers.
