@@ -366,3 +366,25 @@ def test_the_books_are_never_truncated(wallet, table):
     sql("SET CONSTRAINTS ALL DEFERRED")
     assert Transaction.objects.count() == rows
     assert_ledger_consistent()
+
+
+def test_a_faucet_issues_a_sink_absorbs_and_escrow_only_reserves(wallet, coins):
+    """The system wallets' roles: what an economy designer reads as faucets and sinks."""
+    store = ledger.system_wallet(SystemWallet.STORE, coins)
+    deposits = ledger.system_wallet(SystemWallet.DEPOSITS, coins)
+    escrow = ledger.system_wallet(SystemWallet.HOLDS, coins)
+    for debit, credit, kind, status in (
+        (store, wallet, Kind.DEPOSIT, Status.COMPLETED),  # a sink paying out, not as a refund
+        (wallet, deposits, Kind.SPEND, Status.COMPLETED),  # a faucet absorbing
+        (escrow, wallet, Kind.DEPOSIT, Status.COMPLETED),  # escrow paying out
+        (wallet, escrow, Kind.SPEND, Status.COMPLETED),  # escrow absorbing
+        (wallet, escrow, Kind.HOLD, Status.COMPLETED),  # a capture into escrow
+    ):
+        with pytest.raises(IntegrityError, match="a faucet issues"), transaction.atomic():
+            Transaction.objects.create(
+                currency=coins, debit_wallet=debit, credit_wallet=credit, amount=5, kind=kind,
+                status=status, user_id=wallet.owner_id,
+            )  # fmt: skip
+    wallet.refresh_from_db()
+    assert wallet.balance == 100
+    assert_ledger_consistent()

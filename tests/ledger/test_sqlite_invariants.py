@@ -258,3 +258,29 @@ def test_an_event_never_changes_but_for_its_position_given_once(sqlite):
     refused(connection, "UPDATE events_event SET payload = '{\"n\": 1}' WHERE id = ?", [event])
     refused(connection, "UPDATE events_event SET position = 1000001 WHERE id = ?", [event])
     connection.execute("DELETE FROM events_event WHERE id = ?", [event])  # the retention's purge
+
+
+def test_a_faucet_issues_a_sink_absorbs_and_escrow_only_reserves(sqlite):
+    connection, state = sqlite
+    (user,) = connection.execute(
+        "SELECT owner_id FROM ledger_wallet WHERE id = ?", [state["wallet"]]
+    ).fetchone()
+    (currency,) = connection.execute(
+        "SELECT currency_id FROM ledger_wallet WHERE id = ?", [state["wallet"]]
+    ).fetchone()
+
+    def system(name):
+        return connection.execute(
+            "SELECT id FROM ledger_wallet WHERE name = ? AND currency_id = ?", [name, currency]
+        ).fetchone()[0]
+
+    for debit, credit, kind in (
+        (system("sink:store"), state["wallet"], "deposit"),
+        (state["wallet"], system("faucet:deposits"), "spend"),
+        (system("escrow:holds"), state["wallet"], "deposit"),
+    ):
+        refused(
+            connection,
+            LEDGER_ROW.format(""),
+            [None, currency, debit, credit, 5, kind, "completed", user, None],
+        )

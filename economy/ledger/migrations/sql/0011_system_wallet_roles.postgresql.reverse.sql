@@ -1,0 +1,2 @@
+DROP TRIGGER IF EXISTS ledger_check_system_wallet_roles ON ledger_transaction;
+DROP FUNCTION IF EXISTS ledger_check_system_wallet_roles();

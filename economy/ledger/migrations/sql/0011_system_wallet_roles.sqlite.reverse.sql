@@ -1,0 +1,1 @@
+DROP TRIGGER IF EXISTS ledger_check_system_wallet_roles;
