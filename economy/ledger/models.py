@@ -134,8 +134,9 @@ class Transaction(models.Model):
     """One movement of `amount` of one currency from `debit_wallet` to `credit_wallet`.
 
     Append-only: a completed or failed row never changes, a pending one (a hold's reservation)
-    only moves to completed or voided. `user` is the player concerned (the paying side of a movement between two
-    players, whose other side is `counterparty`); the database checks both against the wallets.
+    only moves to completed or voided. `user` is the player concerned (the paying side of a
+    movement between two players, whose other side is `counterparty`); the database checks both
+    against the wallets.
     A refused operation leaves a `failed` row that moves nothing, for support to see.
     """
 
