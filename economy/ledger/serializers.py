@@ -235,6 +235,8 @@ class HoldRequestSerializer(AddFundsRequestSerializer):
         choices=OnExpiry.choices,
         required=False,
         default=OnExpiry.VOID.value,
+        # DRF's message repeats the value, which a lone surrogate would make unencodable.
+        error_messages={"invalid_choice": 'Expected "void" or "capture".'},
         help_text="What expiry does: void (release it, the default) or capture (pay all of it "
         "to the destination).",
     )

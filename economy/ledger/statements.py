@@ -16,6 +16,9 @@ from .models import Wallet
 _WALLET_COLUMNS = ("id", "owner_id", "name", "currency_id", "balance", "held")
 
 
+_LARGEST_ID = 2**63 - 1
+
+
 def lock_player_wallets(pairs: Sequence[tuple[int, int]]) -> list[Wallet]:
     """The existing player wallets of these (owner id, currency id) pairs, locked until the
     transaction ends, in id order: what Wallet.objects.filter(...).order_by("pk")
@@ -23,6 +26,8 @@ def lock_player_wallets(pairs: Sequence[tuple[int, int]]) -> list[Wallet]:
     IMMEDIATE transactions take the database's write lock at BEGIN."""
     if connection.get_autocommit():
         raise TransactionManagementError("Locking wallets outside a transaction locks nothing.")
+    # An id beyond the database's integer range names no wallet (and SQLite cannot bind it).
+    pairs = [pair for pair in pairs if max(pair) <= _LARGEST_ID]
     if not pairs:
         return []
     match = ", ".join(["(%s, %s)"] * len(pairs))

@@ -148,3 +148,12 @@ def test_a_locked_wallet_does_not_hold_up_rows_that_only_name_it():
     assert Transaction.objects.filter(pk=failed.pk).exists()
     assert balance_of(user) == 10
     assert_ledger_consistent()
+
+
+@pytest.mark.django_db
+def test_an_id_beyond_the_database_s_integers_names_no_wallet():
+    # SQLite could not even bind it: the statement leaves it out.
+    from economy.ledger import statements
+
+    with transaction.atomic():
+        assert statements.lock_player_wallets([(2**63, default_currency().pk)]) == []

@@ -386,3 +386,15 @@ def test_a_page_size_outside_the_schema_bounds_is_400(page_size, player, player_
 def test_a_malformed_login_is_400(body, api_client, unchanged):
     response = post_json(api_client, "/api/v1/auth/token", body)
     assert_error(response, 400, "validation_error")
+
+
+def test_a_lone_surrogate_in_a_choice_is_a_clean_400(player, backend_client, unchanged):
+    # DRF's own message repeats the value, which no UTF-8 response could then carry.
+    response = post_json(
+        backend_client,
+        f"/api/v1/users/{player.pk}/holds",
+        {"amount": 1, "on_expiry": "\ud800"},
+        HTTP_IDEMPOTENCY_KEY="surrogate",
+    )
+    assert_error(response, 400, "validation_error")
+    assert response.json()["error"]["details"] == {"on_expiry": ['Expected "void" or "capture".']}
