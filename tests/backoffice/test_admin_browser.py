@@ -489,6 +489,7 @@ def test_swagger_ui_renders_with_no_internet(browser, live_server, tmp_path):
 
 
 def test_a_content_manager_builds_a_bundle(browser, live_server, tmp_path):
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -513,13 +514,19 @@ def test_a_content_manager_builds_a_bundle(browser, live_server, tmp_path):
     admin.find("#item_grants-0 .select2-selection").click()
     admin.find(".select2-search__field").send_keys("XP")
 
-    def the_boost(driver):
-        options = driver.find_elements(By.CSS_SELECTOR, ".select2-results__option")
-        return next((option for option in options if option.text == "XP boost"), False)
+    def click_the_boost(driver):
+        # select2 re-renders its results as each search answer lands: find and click in one
+        # step, and again (StaleElementReferenceException ignored) if the option was replaced.
+        for option in driver.find_elements(By.CSS_SELECTOR, ".select2-results__option"):
+            if option.text == "XP boost":
+                option.click()
+                return True
+        return False
 
     browser.save_screenshot(str(tmp_path / "content-manager-bundle-search.png"))
-    option = WebDriverWait(browser, WAIT).until(the_boost)
-    option.click()
+    WebDriverWait(browser, WAIT, ignored_exceptions=[StaleElementReferenceException]).until(
+        click_the_boost
+    )
     admin.type("#id_item_grants-0-quantity", 3)
     browser.save_screenshot(str(tmp_path / "content-manager-bundle-form.png"))
     admin.submit("input[name=_continue]")
