@@ -102,4 +102,8 @@ def verified_claims(token: str) -> dict[str, Any]:
         raise InvalidStudioToken("The subject must be a string of 1 to 255 characters.")
     if "\x00" in subject:
         raise InvalidStudioToken("The subject may not contain NUL characters.")
+    try:
+        subject.encode()  # JSON can carry a lone surrogate, which no database column stores
+    except UnicodeEncodeError:
+        raise InvalidStudioToken("The subject must be valid Unicode text.") from None
     return claims

@@ -110,7 +110,7 @@ def test_a_token_without_a_required_claim_is_refused(jwks, signing_key, claim):
     _refused(studio_token(signing_key, omit=(claim,)))
 
 
-@pytest.mark.parametrize("sub", ["", "x" * 256, 12345, "nul\x00byte", None])
+@pytest.mark.parametrize("sub", ["", "x" * 256, 12345, "nul\x00byte", "lone\ud800surrogate", None])
 def test_a_subject_that_cannot_be_a_player_is_refused(jwks, signing_key, sub):
     _refused(studio_token(signing_key, sub=sub))
 
