@@ -26,7 +26,7 @@ MAX_DAYS = 366
 TOP_PRODUCTS = 10
 LIVE_TTL = 60  # seconds: a range that includes today, and the figures "now"
 CLOSED_TTL = 24 * 3600  # seconds: a range that ended before today does not change
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 @dataclass
@@ -37,6 +37,7 @@ class Flows:
     issued: dict[str, list[int]]  # faucet name -> per day
     absorbed: dict[str, list[int]]  # sink name -> per day
     returned: list[int]  # currency back to players from sinks (refunds), per day
+    taken_back: list[int]  # currency back into faucets (a refunded bundle's grants), per day
     purchases: list[int]
     paying_players: list[int]
     revenue: list[int]
@@ -50,6 +51,7 @@ class Flows:
             sum(values[i] for values in self.issued.values())
             - sum(values[i] for values in self.absorbed.values())
             + self.returned[i]
+            - self.taken_back[i]
             for i in range(len(self.days))
         ]
 
@@ -126,7 +128,7 @@ def compute_flows(*, currency: Currency, start: date, end: date) -> Flows:
 
     issued: dict[str, list[int]] = {}
     absorbed: dict[str, list[int]] = {}
-    returned = zeros()
+    returned, taken_back = zeros(), zeros()
     debits = (
         _per_day(rows.filter(debit_wallet_id__in=system))
         .values("day", "debit_wallet_id")
@@ -146,7 +148,7 @@ def compute_flows(*, currency: Currency, start: date, end: date) -> Flows:
     for row in credits:
         name = system[row["credit_wallet_id"]]
         if name.startswith("faucet:"):  # currency going back into a faucet: un-issued
-            returned[index[row["day"]]] -= row["total"]
+            taken_back[index[row["day"]]] += row["total"]
         else:
             absorbed.setdefault(name, zeros())[index[row["day"]]] += row["total"]
 
@@ -170,6 +172,7 @@ def compute_flows(*, currency: Currency, start: date, end: date) -> Flows:
         issued=dict(sorted(issued.items())),
         absorbed=dict(sorted(absorbed.items())),
         returned=returned,
+        taken_back=taken_back,
         purchases=bought,
         paying_players=players,
         revenue=revenue,

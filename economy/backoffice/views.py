@@ -116,13 +116,24 @@ def sections(figures: dashboard.Figures) -> list[dict[str, Any]]:
         },
         {
             "id": "net",
-            "title": f"Net issuance ({code}): issued, less absorbed, plus refunded",
+            "title": (
+                f"Net issuance ({code}): issued, less absorbed, plus refunded from sinks, "
+                "less taken back by faucets"
+            ),
             "chart": charts.bar_chart(f"Net issuance ({code})", labels, [net], stacked=False),
-            "columns": ["day", "issued", "absorbed", "refunded from sinks", "net"],
+            "columns": [
+                "day",
+                "issued",
+                "absorbed",
+                "refunded from sinks",
+                "taken back by faucets",
+                "net",
+            ],
             "rows": per_day(
                 _totals(flows.issued.values(), days),
                 _totals(flows.absorbed.values(), days),
                 flows.returned,
+                flows.taken_back,
                 flows.net,
             ),
         },

@@ -8,7 +8,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from economy.backoffice import dashboard
-from tests.factories import CurrencyFactory, StaffFactory, default_currency
+from economy.catalog.models import CurrencyGrant
+from economy.inventory.services import purchase_product, refund_purchase
+from tests.factories import (
+    CurrencyFactory,
+    PermanentProductFactory,
+    StaffFactory,
+    default_currency,
+)
 from tests.support.admin import login
 from tests.support.economy import seed_three_days
 
@@ -95,6 +102,8 @@ def test_support_sees_the_charts_and_their_tables(support_client):
     sections = {s["id"]: s for s in page.context["sections"]}
     assert sections["top-products"]["rows"] == [["Sword", 2, 3, 90], ["Potion", 1, 1, 10]]
     today, yesterday, before = seeded.days[::-1]
+    assert sections["net"]["columns"][3:] == ["refunded from sinks", "taken back by faucets", "net"]
+    assert sections["net"]["rows"][1] == [yesterday.isoformat(), 0, 90, 30, 0, -60]
     assert sections["circulation"]["rows"][:3] == [
         [today.isoformat(), 560],
         [yesterday.isoformat(), 510],
@@ -151,3 +160,22 @@ def test_a_range_of_366_days_is_accepted(support_client):
     response = support_client.get(URL, {"start": start.isoformat(), "end": end.isoformat()})
     assert response.status_code == 200
     assert len(response.context["figures"].flows.days) == 366
+
+
+def test_a_refunded_bundles_grant_is_taken_back_not_a_negative_refund(player):
+    gems = CurrencyFactory(code="gems")
+    pack = PermanentProductFactory(name="Gem pack", price=250)
+    CurrencyGrant.objects.create(bundle=pack, currency=gems, amount=100)
+    bought = purchase_product(user_id=player.pk, product_id=pack.pk)
+    refund_purchase(transaction_id=bought.transaction.pk, reason="Unhappy")
+    start, end = dashboard.default_range()
+
+    gem_flows = dashboard.economy_figures(currency=gems, start=start, end=end).flows
+    coin_flows = dashboard.economy_figures(currency=default_currency(), start=start, end=end).flows
+
+    assert gem_flows.issued == {"faucet:rewards": [0] * (dashboard.DEFAULT_DAYS - 1) + [100]}
+    assert (gem_flows.returned[-1], gem_flows.taken_back[-1], gem_flows.net[-1]) == (0, 100, 0)
+    assert (coin_flows.returned[-1], coin_flows.taken_back[-1]) == (250, 0)
+    issued_today = sum(per_day[-1] for per_day in coin_flows.issued.values())
+    assert coin_flows.absorbed["sink:store"][-1] == 250
+    assert coin_flows.net[-1] == issued_today  # the purchase and its refund cancel out
