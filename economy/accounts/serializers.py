@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from economy.common.serializers import TextField
+from economy.common.serializers import PatternField, TextField
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -15,24 +15,13 @@ class TokenSerializer(serializers.Serializer):
     )
 
 
-class StrictTextField(TextField):
-    """Text given as a JSON string: a number is not coerced into an id."""
-
-    default_error_messages = {"strict": "Must be a JSON string."}
-
-    def to_internal_value(self, data: object) -> str:
-        if not isinstance(data, str):
-            self.fail("strict")
-        return super().to_internal_value(data)
-
-
 class PlayerSignInRequestSerializer(serializers.Serializer):
-    provider = serializers.RegexField(
+    provider = PatternField(
         r"^[a-z0-9][a-z0-9_.-]{0,49}$",
         max_length=50,
         help_text="Who vouches for the player: `steam`, `apple`, `device`, the studio's name.",
     )
-    external_id = StrictTextField(
+    external_id = TextField(
         min_length=1,
         max_length=255,
         trim_whitespace=False,

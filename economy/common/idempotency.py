@@ -50,7 +50,8 @@ KEY_PATTERN = r"^[!-~](?:[ -~]{0,253}[!-~])?$"
 
 def parse_key(request: Request, *, required: bool) -> str | None:
     key = request.headers.get(HEADER)
-    if key is None or key == "":
+    # An empty key is refused, not taken for none: the client meant its retries to be safe.
+    if key is None:
         if required:
             raise BadRequest(f"The {HEADER} header is required.", "idempotency_key_missing")
         return None

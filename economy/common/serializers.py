@@ -12,8 +12,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-# Text without NUL characters (PostgreSQL cannot store them), as the schema states it.
+# Text without NUL characters (PostgreSQL cannot store them), as the schema states it; and
+# with a character besides whitespace, for a field that trims it and refuses a blank value.
 TEXT_PATTERN = r"^[^\u0000]*$"
+FILLED_TEXT_PATTERN = r"^\s*[^\u0000\s][^\u0000]*$"
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -39,10 +41,6 @@ class QueryChoiceField(QueryParameter, serializers.ChoiceField):
     pass
 
 
-class QueryRegexField(QueryParameter, serializers.RegexField):
-    pass
-
-
 class QueryIntegerField(QueryParameter, serializers.IntegerField):
     """An integer query parameter written in ASCII digits only: no "7.0", no Arabic-Indic
     digits, no empty value."""
@@ -56,12 +54,35 @@ class QueryIntegerField(QueryParameter, serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class TextField(serializers.CharField):
-    """A CharField whose schema states what DRF refuses anyway: NUL characters."""
+class JsonStringField(serializers.CharField):
+    """A string given as a JSON string: DRF would turn a number into one."""
+
+    default_error_messages = {"strict": "Must be a JSON string."}
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            self.fail("strict")
+        return super().to_internal_value(data)
+
+
+class TextField(JsonStringField):
+    """Free text whose schema states what DRF refuses anyway: NUL characters, and a value of
+    nothing but whitespace where a blank one is refused (DRF trims it first)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.validators.append(RegexValidator(TEXT_PATTERN, "Null characters are not allowed."))
+        filled = self.trim_whitespace and not self.allow_blank
+        pattern = FILLED_TEXT_PATTERN if filled else TEXT_PATTERN
+        self.validators.append(RegexValidator(pattern, "Null characters are not allowed."))
+
+
+class PatternField(JsonStringField, serializers.RegexField):
+    """A name (a sink, a currency) given as a JSON string, matched against its pattern once DRF
+    has trimmed it: surrounding whitespace or a final newline never makes it another name."""
+
+
+class QueryRegexField(QueryParameter, serializers.RegexField):
+    pass
 
 
 @functools.cache

@@ -7,6 +7,7 @@ from economy.catalog.models import ProductType
 from economy.common.pagination import CURSOR_PATTERN
 from economy.common.schema import at_most_one_of
 from economy.common.serializers import (
+    PatternField,
     QueryChoiceField,
     QueryIntegerField,
     QueryRegexField,
@@ -31,7 +32,7 @@ CURRENCY_HELP = "A currency's code (GET /currencies); the default currency when 
 CURRENCY_CODE_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
 
 
-class CurrencyCodeField(serializers.RegexField):
+class CurrencyCodeField(PatternField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             CURRENCY_CODE_PATTERN, max_length=32, required=False, help_text=CURRENCY_HELP, **kwargs
@@ -101,7 +102,7 @@ class AddFundsRequestSerializer(serializers.Serializer):
 
 
 class SpendRequestSerializer(AddFundsRequestSerializer):
-    sink = serializers.RegexField(
+    sink = PatternField(
         rf"^{SINK_PATTERN}$",
         required=False,
         default=SystemWallet.SPEND.value,
@@ -240,7 +241,7 @@ class HoldRequestSerializer(AddFundsRequestSerializer):
         help_text="What expiry does: void (release it, the default) or capture (pay all of it "
         "to the destination).",
     )
-    destination = serializers.RegexField(
+    destination = PatternField(
         DESTINATION_PATTERN,
         max_length=64,
         required=False,
@@ -270,7 +271,7 @@ class CaptureRequestSerializer(serializers.Serializer):
         help_text="What to pay, at most the held amount; all of it when absent. The rest is "
         "released.",
     )
-    destination = serializers.RegexField(
+    destination = PatternField(
         DESTINATION_PATTERN,
         max_length=64,
         required=False,

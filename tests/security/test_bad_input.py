@@ -199,7 +199,16 @@ def test_a_malformed_currency_is_400_an_unknown_or_inactive_one_409(
 
 @pytest.mark.parametrize(
     "sink",
-    ["sink:store" * 10, "store", "sink:", "faucet:grants", "sink:Crafting", "sink:a b", 5, None],
+    [
+        "sink:store" * 10,
+        "store",
+        "sink:",
+        "faucet:grants",
+        "sink:Crafting",
+        "sink:a b",
+        5,
+        None,
+    ],
     ids=repr,
 )
 def test_spend_into_anything_but_a_sink_is_400(sink, player, backend_client, unchanged):
@@ -212,7 +221,11 @@ def test_spend_into_anything_but_a_sink_is_400(sink, player, backend_client, unc
     assert "sink" in assert_error(response, 400, "validation_error")["details"]
 
 
-@pytest.mark.parametrize("reason", ["r" * 501, ["why"], {"a": 1}, None], ids=lambda r: repr(r)[:20])
+@pytest.mark.parametrize(
+    "reason",
+    ["r" * 501, ["why"], {"a": 1}, None, 5, 1.5, "   ", "\t\n"],
+    ids=lambda r: repr(r)[:20],
+)
 def test_a_wrong_spend_reason_is_400(reason, player, backend_client, unchanged):
     response = post_json(
         backend_client,
@@ -254,7 +267,7 @@ def test_a_body_over_the_upload_limit_is_400(settings, player_client, product, u
 
 # --- idempotency keys -----------------------------------------------------------------------
 
-BAD_KEYS = ["é", "ключ", "k" * 256, "a\tb", "a\nb", "\x7f", "emoji-🙂", " " * 0 + "\x00"]
+BAD_KEYS = ["", "é", "ключ", "k" * 256, "a\tb", "a\nb", "\x7f", "emoji-🙂", " " * 0 + "\x00"]
 
 
 @pytest.mark.parametrize("key", BAD_KEYS, ids=lambda key: repr(key)[:20])
@@ -380,8 +393,19 @@ def test_a_page_size_outside_the_schema_bounds_is_400(page_size, player, player_
         {"username": "a\x00b", "password": "b"},
         {"username": "u" * 10_000, "password": "p"},
         {"username": "u", "password": "p" * 10_000},
+        {"username": 12, "password": "p"},
+        {"username": "   ", "password": "p"},
     ],
-    ids=["empty", "no-password", "list", "nul", "long-username", "long-password"],
+    ids=[
+        "empty",
+        "no-password",
+        "list",
+        "nul",
+        "long-username",
+        "long-password",
+        "number",
+        "blank",
+    ],
 )
 def test_a_malformed_login_is_400(body, api_client, unchanged):
     response = post_json(api_client, "/api/v1/auth/token", body)
@@ -398,3 +422,43 @@ def test_a_lone_surrogate_in_a_choice_is_a_clean_400(player, backend_client, unc
     )
     assert_error(response, 400, "validation_error")
     assert response.json()["error"]["details"] == {"on_expiry": ['Expected "void" or "capture".']}
+
+
+# --- the schema's word ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def request_bodies(django_db_blocker):
+    from drf_spectacular.generators import SchemaGenerator
+
+    with django_db_blocker.unblock():
+        return SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+
+
+TEXT_VALUES = ["why", " why ", "   ", "\t", "", "a\x00b", 5, True]
+
+
+@pytest.mark.parametrize("value", TEXT_VALUES, ids=repr)
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [("SpendRequestRequest", "reason"), ("SpendRequestRequest", "sink")],
+)
+def test_the_server_takes_a_string_exactly_when_the_schema_does(
+    body, field, value, request_bodies, player, backend_client
+):
+    """A client generated from the schema is refused only by rules the schema states."""
+    import jsonschema
+
+    admitted = jsonschema.Draft202012Validator(request_bodies[body]["properties"][field])
+    before = snapshot()
+    response = post_json(
+        backend_client,
+        f"/api/v1/users/{player.pk}/spend",
+        {"amount": 5, field: value},
+        HTTP_IDEMPOTENCY_KEY=f"schema-{field}-{value!r}",
+    )
+    if admitted.is_valid(value):
+        assert response.status_code == 201, response.content
+    else:
+        assert field in assert_error(response, 400, "validation_error")["details"]
+        assert snapshot() == before
