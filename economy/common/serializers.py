@@ -85,6 +85,28 @@ class QueryRegexField(QueryParameter, serializers.RegexField):
     pass
 
 
+# RFC 3339's date-time, as `format: date-time` names it. Python's fromisoformat, under DRF, also
+# takes a space for the T, week dates and no offset at all (read as UTC): a game server's local
+# time sent that way would be taken for another moment.
+RFC3339_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})",
+    re.IGNORECASE,
+)
+
+
+class MomentField(serializers.DateTimeField):
+    """A moment as RFC 3339 writes it, with its offset: `2030-01-01T12:00:00Z`."""
+
+    default_error_messages = {
+        "rfc3339": "Must be an RFC 3339 date-time with its offset, as 2030-01-01T12:00:00Z."
+    }
+
+    def to_internal_value(self, value: object) -> Any:
+        if not isinstance(value, str) or not RFC3339_DATE_TIME.fullmatch(value):
+            self.fail("rfc3339")
+        return super().to_internal_value(value.upper())
+
+
 @functools.cache
 def _output_serializer(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
     return serializer_class()

@@ -7,6 +7,7 @@ from economy.catalog.models import ProductType
 from economy.common.pagination import CURSOR_PATTERN
 from economy.common.schema import at_most_one_of
 from economy.common.serializers import (
+    MomentField,
     PatternField,
     QueryChoiceField,
     QueryIntegerField,
@@ -229,8 +230,8 @@ class HoldRequestSerializer(AddFundsRequestSerializer):
         help_text="Seconds until it expires; or give expires_at. Neither: "
         "ECONOMY_HOLD_DEFAULT_SECONDS (an hour).",
     )
-    expires_at = serializers.DateTimeField(
-        required=False, help_text="When it expires (ISO 8601); or give expires_in."
+    expires_at = MomentField(
+        required=False, help_text="When it expires (RFC 3339, with its offset); or give expires_in."
     )
     on_expiry = serializers.ChoiceField(
         choices=OnExpiry.choices,

@@ -2,6 +2,7 @@
 POST /holds/{id}/capture and /void, with the database state after each."""
 
 from datetime import timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
 from django.utils import timezone
@@ -306,6 +307,12 @@ def test_a_player_s_holds_are_listed_newest_first_filtered_and_paged(
         ({"expires_in": 10**9}, "expires_in"),
         ({"expires_in": 60, "expires_at": "2030-01-01T00:00:00Z"}, "expires_at"),
         ({"expires_at": "tomorrow"}, "expires_at"),
+        ({"expires_at": "2030-01-01T00:00:00"}, "expires_at"),  # no offset: whose noon?
+        ({"expires_at": "2030-01-01 00:00:00Z"}, "expires_at"),
+        ({"expires_at": "20300101T000000Z"}, "expires_at"),
+        ({"expires_at": "2030-W01-1T00:00:00Z"}, "expires_at"),
+        ({"expires_at": "2030-02-30T00:00:00Z"}, "expires_at"),
+        ({"expires_at": 1893456000}, "expires_at"),
         ({"on_expiry": "keep"}, "on_expiry"),
         ({"destination": "faucet:grants"}, "destination"),
         ({"destination": "escrow:holds"}, "destination"),
@@ -362,3 +369,19 @@ def test_the_idempotency_key_is_required_and_replays_place_once(backend_client, 
     done = capture(backend_client, hold_id, key="end-7")
     assert capture(backend_client, hold_id, key="end-7").content == done.content
     assert Transaction.objects.filter(kind=Kind.HOLD, status=Status.COMPLETED).count() == 1
+
+
+FORMS = {
+    "offset": lambda moment: moment.astimezone(dt_timezone(timedelta(hours=2))).isoformat(),
+    "lower case, fraction": lambda moment: moment.strftime("%Y-%m-%dt%H:%M:%S.5z"),
+    "Z": lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+}
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_expires_at_is_the_moment_rfc_3339_writes(backend_client, player, form):
+    moment = (timezone.now() + timedelta(days=1)).replace(microsecond=0)
+    response = place(backend_client, player, expires_at=FORMS[form](moment))
+    assert response.status_code == 201, response.content
+    hold = Hold.objects.get(pk=response.json()["hold"]["id"])
+    assert moment <= hold.expires_at < moment + timedelta(seconds=1)
