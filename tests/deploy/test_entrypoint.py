@@ -125,8 +125,14 @@ def test_the_web_role_starts_the_server_web_server_names(
         "SECURE_SSL_REDIRECT": "False",
     }
     log = (tmp_path / "web.log").open("w")
+    # A session of its own: stop() signals the process group, the server and its workers.
     process = subprocess.Popen(
-        [str(ENTRYPOINT), "web"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+        [str(ENTRYPOINT), "web"],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
 
