@@ -352,6 +352,21 @@ def test_a_wallet_keeps_its_id(wallet, coins):
     assert_ledger_consistent()
 
 
+def test_a_currency_keeps_its_id_and_its_code(wallet, coins):
+    gems = CurrencyFactory(code="gems")
+    refused("UPDATE catalog_currency SET code = 'gold' WHERE id = %s", [coins.pk], "its code")
+    # Swapped inside one transaction, the ids would pass the deferred foreign keys and move
+    # every wallet to the other currency.
+    with pytest.raises(IntegrityError, match="keeps its id"), transaction.atomic():
+        for old, new in ((coins.pk, 10**9), (gems.pk, coins.pk), (10**9, gems.pk)):
+            sql("UPDATE catalog_currency SET id = %s WHERE id = %s", [new, old])
+    assert Currency.objects.get(pk=coins.pk).code == coins.code
+    assert Wallet.objects.get(pk=wallet.pk).currency_id == coins.pk
+    # What a content manager edits still changes.
+    sql("UPDATE catalog_currency SET name = 'Gold', max_balance = 5000 WHERE id = %s", [coins.pk])
+    assert Currency.objects.get(pk=coins.pk).name == "Gold"
+
+
 @pytest.mark.parametrize(
     "table",
     ["ledger_transaction", "ledger_wallet", "ledger_hold", "transfers_transfer", "events_event"],

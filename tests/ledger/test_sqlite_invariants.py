@@ -1,7 +1,7 @@
 """The embedded default (`make run`, SQLite) holds the ledger's invariants too: a scratch
 SQLite database is migrated and used through the services by a real `manage.py` process, then
 each forbidden write is tried on it directly (migrations/sql/0006_invariants.sqlite.sql and
-0007_holds.sqlite.sql)."""
+0007_holds.sqlite.sql, and the catalog's)."""
 
 import json
 import sqlite3
@@ -245,6 +245,15 @@ def test_a_refund_reverses_a_completed_purchase_or_reward(sqlite):
 def test_a_wallet_keeps_its_id(sqlite):
     connection, state = sqlite
     refused(connection, "UPDATE ledger_wallet SET id = 1000000 WHERE id = ?", [state["wallet"]])
+
+
+def test_a_currency_keeps_its_id_and_its_code(sqlite):
+    connection, state = sqlite
+    refused(connection, "UPDATE catalog_currency SET code = 'gold' WHERE id = ?", [state["gems"]])
+    refused(connection, "UPDATE catalog_currency SET id = 1000000 WHERE id = ?", [state["gems"]])
+    connection.execute(
+        "UPDATE catalog_currency SET name = name || '' WHERE id = ?", [state["gems"]]
+    )
 
 
 def test_an_event_never_changes_but_for_its_position_given_once(sqlite):

@@ -1,0 +1,1 @@
+DROP TRIGGER IF EXISTS catalog_currency_keeps_its_code;
