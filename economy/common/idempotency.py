@@ -13,18 +13,22 @@ transaction's last statement. Whatever runs concurrently, a second effect cannot
 Stored: 2xx responses and 409 business refusals (those are outcomes: a replay must not turn a
 refused purchase into a successful one later). Not stored: validation and permission errors,
 which change nothing, so the key stays free to be used again.
+
+A request whose transaction PostgreSQL rolled back to break a deadlock runs once more, from
+the start: it changed nothing, and the transaction it deadlocked with has gone on meanwhile.
 """
 
 import functools
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
@@ -40,6 +44,8 @@ from .exceptions import (
     exception_handler,
 )
 from .models import IdempotencyRecord
+
+logger = logging.getLogger("economy.errors")
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -66,6 +72,31 @@ def parse_key(request: Request, *, required: bool) -> str | None:
 def _is_lock_timeout(exc: Exception) -> bool:
     # PostgreSQL's lock_not_available; SQLite serialises writers and never gets here.
     return getattr(exc.__cause__, "sqlstate", None) == "55P03"
+
+
+def _is_deadlock(exc: Exception) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) == "40P01"  # deadlock_detected
+
+
+def retried_after_deadlock(view_method: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Run a money request once more if PostgreSQL broke a deadlock by rolling it back.
+
+    The global lock order (ledger/locks.py) keeps two operations from deadlocking; a wallet
+    opened by another transaction while this one waited for it is locked out of that order
+    (docs/architecture.md). The rolled-back attempt changed nothing, and its on-commit work
+    was dropped with it. Inside a caller's own transaction there is nothing to run again."""
+
+    @functools.wraps(view_method)
+    def wrapper(*args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view_method(*args, **kwargs)
+        except OperationalError as exc:
+            if not _is_deadlock(exc) or connection.in_atomic_block:
+                raise
+        logger.warning("deadlock broken by PostgreSQL: the request runs once more")
+        return view_method(*args, **kwargs)
+
+    return wrapper
 
 
 def fingerprint(request: Request, kwargs: dict[str, Any]) -> str:
@@ -152,7 +183,7 @@ def idempotent(*, required: bool = False) -> Callable[[Handler], Callable[..., H
             # The first caller gets the very bytes a replay will return.
             return _json_response(body, response.status_code)
 
-        return wrapper
+        return retried_after_deadlock(wrapper)
 
     return decorator
 
