@@ -41,6 +41,10 @@ class QueryChoiceField(QueryParameter, serializers.ChoiceField):
     pass
 
 
+class QueryRegexField(QueryParameter, serializers.RegexField):
+    pass
+
+
 class QueryIntegerField(QueryParameter, serializers.IntegerField):
     """An integer query parameter written in ASCII digits only: no "7.0", no Arabic-Indic
     digits, no empty value."""
@@ -79,10 +83,6 @@ class TextField(JsonStringField):
 class PatternField(JsonStringField, serializers.RegexField):
     """A name (a sink, a currency) given as a JSON string, matched against its pattern once DRF
     has trimmed it: surrounding whitespace or a final newline never makes it another name."""
-
-
-class QueryRegexField(QueryParameter, serializers.RegexField):
-    pass
 
 
 # RFC 3339's date-time, as `format: date-time` names it. Python's fromisoformat, under DRF, also
