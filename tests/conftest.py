@@ -59,6 +59,15 @@ def redis_commands(monkeypatch):
     return sent
 
 
+@pytest.fixture(scope="session")
+def openapi_schema(django_db_blocker):
+    """The service's OpenAPI schema, as GET /api/schema/ serves it."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    with django_db_blocker.unblock():
+        return SchemaGenerator().get_schema(request=None, public=True)
+
+
 @pytest.fixture
 def api_client():
     return APIClient()

@@ -4,7 +4,6 @@ them deadlocks with it for real."""
 
 import logging
 import threading
-import time
 import uuid
 
 import pytest
@@ -15,6 +14,7 @@ from economy.transfers.models import Transfer
 from tests.factories import UserFactory, default_currency
 from tests.support.api import client_for, grant
 from tests.support.ledger import assert_ledger_consistent
+from tests.support.processes import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -30,13 +30,6 @@ def lock_waiters(excluding):
             [excluding],
         )
         return cursor.fetchone()[0]
-
-
-def wait_for(condition, timeout=10):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def test_a_transfer_chosen_to_break_a_deadlock_runs_again(caplog):
@@ -86,7 +79,11 @@ def test_a_transfer_chosen_to_break_a_deadlock_runs_again(caplog):
     request = threading.Thread(target=transfer)
     with caplog.at_level(logging.WARNING, logger="economy.errors"):
         request.start()
-        wait_for(lambda: lock_waiters(excluding=other_pid[0]) == 1)  # the transfer, on `second`
+        wait_until(
+            lambda: lock_waiters(excluding=other_pid[0]) == 1,
+            timeout=10,
+            message="the transfer to wait on the second wallet",
+        )
         request_waits.set()
         other.join(20)
         request.join(20)
