@@ -110,7 +110,7 @@ class SpendRequestSerializer(AddFundsRequestSerializer):
         help_text='The sink it goes to, "sink:<name>" (created on first use): sink:spend by '
         "default; name them by purpose (sink:entry-fees, sink:crafting) to see them apart.",
     )
-    reason = TextField(required=False, default="", max_length=500, help_text="Kept in the ledger.")
+    reason = TextField(required=False, max_length=500, help_text="Kept in the ledger.")
 
 
 class TransactionQuerySerializer(serializers.Serializer):
@@ -251,7 +251,6 @@ class HoldRequestSerializer(AddFundsRequestSerializer):
     )
     reference = TextField(
         required=False,
-        default="",
         max_length=200,
         help_text="Your name for it (a match, an order), kept on the hold and in the ledger.",
     )
@@ -281,7 +280,7 @@ class CaptureRequestSerializer(serializers.Serializer):
 
 
 class VoidRequestSerializer(serializers.Serializer):
-    reason = TextField(required=False, default="", max_length=500, help_text="Kept on the hold.")
+    reason = TextField(required=False, max_length=500, help_text="Kept on the hold.")
 
 
 class HoldQuerySerializer(serializers.Serializer):

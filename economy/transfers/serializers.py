@@ -28,7 +28,6 @@ class _TransferRequestSerializer(serializers.Serializer):
     to_user = _user_field("The receiver's id: another user.")
     reason = TextField(
         required=False,
-        default="",
         max_length=500,
         help_text="Your note (a trade, a payout, a gift), kept on the transfer and in the ledger.",
     )

@@ -96,7 +96,7 @@ class TransferView(APIView):
             "to_user_id": body["to_user"],
             "actor": actor,
             "trusted": trusted,
-            "reason": body["reason"],
+            "reason": body.get("reason", ""),
             "idempotency_key": request.headers["Idempotency-Key"],
         }
         try:

@@ -59,3 +59,32 @@ def test_money_bodies_take_an_optional_currency(openapi_schema):
 def test_the_currencies_are_documented_for_authenticated_callers(openapi_schema):
     operation = openapi_schema["paths"]["/api/v1/currencies"]["get"]
     assert {"200", "401"} <= set(operation["responses"])
+
+
+def _schemas_with_a_default(openapi_schema):
+    for name, component in openapi_schema["components"]["schemas"].items():
+        for field, schema in component.get("properties", {}).items():
+            if "default" in schema:
+                yield f"{name}.{field}", schema
+    for path, operations in openapi_schema["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if "default" in parameter.get("schema", {}):
+                    yield f"{method.upper()} {path} {parameter['name']}", parameter["schema"]
+
+
+def test_every_default_is_a_value_its_own_schema_admits(openapi_schema):
+    """A generated client may send a field's documented default: the server must take it."""
+    import jsonschema
+
+    checked = 0
+    for where, schema in _schemas_with_a_default(openapi_schema):
+        default = schema["default"]
+        if default is None and schema.get("nullable"):
+            continue
+        # The components beside it, for the references it holds (an enum's, say).
+        rooted = {**schema, "components": openapi_schema["components"]}
+        errors = list(jsonschema.Draft202012Validator(rooted).iter_errors(default))
+        assert not errors, (where, default, [error.message for error in errors])
+        checked += 1
+    assert checked >= 5  # sinks, destinations, on_expiry, days, limit...
