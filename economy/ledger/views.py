@@ -36,6 +36,7 @@ from economy.common.serializers import represent
 from economy.common.throttling import FixedWindowThrottle
 
 from . import analytics, holds, selectors, services
+from .models import Hold
 from .serializers import (
     AddFundsRequestSerializer,
     BalanceChangeSerializer,
@@ -329,12 +330,21 @@ class HoldDetailView(APIView):
         responses={200: HoldSerializer, **errors(*AUTH_ERRORS, 403, 404)},
     )
     def get(self, request: Request, hold_id: int) -> Response:
+        return Response(represent(HoldSerializer, self._visible_hold(request, hold_id)))
+
+    # APIView's own signature, which django-stubs' View types with an HttpRequest.
+    def options(self, request: Request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
+        # Refused as GET is, like every other player's data: no answer tells a hold exists.
+        self._visible_hold(request, kwargs["hold_id"])
+        return super().options(request, *args, **kwargs)
+
+    def _visible_hold(self, request: Request, hold_id: int) -> Hold:
         hold = selectors.hold(hold_id)
         if hold is None:
             raise NotFound("No such hold.")
         if not (is_trusted(request.user) or can_access_user(request.user, hold.user_id)):
             raise PermissionDenied("You may only access your own holds.")
-        return Response(represent(HoldSerializer, hold))
+        return hold
 
 
 @extend_schema(tags=["holds"])

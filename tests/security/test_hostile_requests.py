@@ -1,8 +1,12 @@
 """Requests a black-box attack sent: each is refused cleanly and changes nothing."""
 
-import pytest
+from datetime import timedelta
 
-from tests.factories import UserFactory
+import pytest
+from django.utils import timezone
+
+from economy.ledger import holds
+from tests.factories import UserFactory, default_currency
 from tests.support.api import assert_error
 from tests.support.ledger import balance_of, snapshot
 
@@ -58,6 +62,19 @@ def test_query_integers_are_ascii_digits_only(player_client, value):
 def test_options_on_another_players_data_is_403_like_get(player_client, path):
     other = UserFactory()
     assert_error(player_client.options(path.format(id=other.pk)), 403, "permission_denied")
+
+
+def test_options_on_a_hold_is_answered_as_get_is(player_client, make_client):
+    others = holds.place_hold(
+        user_id=UserFactory(funds=100).pk,
+        amount=40,
+        currency=default_currency(),
+        expires_at=timezone.now() + timedelta(hours=1),
+    ).hold
+    assert_error(player_client.options(f"/api/v1/holds/{others.pk}"), 403, "permission_denied")
+    assert_error(player_client.options(f"/api/v1/holds/{others.pk + 1}"), 404, "not_found")
+    owner = make_client(others.user)
+    assert owner.options(f"/api/v1/holds/{others.pk}").status_code == 200
 
 
 @pytest.mark.parametrize("key", [" padded", "padded ", "tab\there", "x" * 256])
