@@ -59,13 +59,16 @@ class QueryIntegerField(QueryParameter, serializers.IntegerField):
 
 
 class JsonStringField(serializers.CharField):
-    """A string given as a JSON string: DRF would turn a number into one."""
+    """A string given as a JSON string (DRF would turn a number into one), no longer than its
+    max_length as sent: DRF measures it once trimmed, where the schema's maxLength does not."""
 
     default_error_messages = {"strict": "Must be a JSON string."}
 
     def to_internal_value(self, data: object) -> str:
         if not isinstance(data, str):
             self.fail("strict")
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
 
 
