@@ -334,7 +334,7 @@ class HoldDetailView(APIView):
 
     # APIView's own signature, which django-stubs' View types with an HttpRequest.
     def options(self, request: Request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
-        # Refused as GET is, like every other player's data: no answer tells a hold exists.
+        # Refused as GET is: another player's hold is theirs to see, OPTIONS included.
         self._visible_hold(request, kwargs["hold_id"])
         return super().options(request, *args, **kwargs)
 
