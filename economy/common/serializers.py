@@ -74,13 +74,18 @@ class JsonStringField(serializers.CharField):
 
 class TextField(JsonStringField):
     """Free text whose schema states what DRF refuses anyway: NUL characters, and a value of
-    nothing but whitespace where a blank one is refused (DRF trims it first)."""
+    nothing but whitespace where a blank one is refused (DRF trims it first). Optional text
+    left out is empty, with no default in the schema: "" is not a value a client may send."""
 
     def __init__(self, **kwargs: Any) -> None:
+        self.empty_when_left_out = not kwargs.get("required", True) and "default" not in kwargs
         super().__init__(**kwargs)
         filled = self.trim_whitespace and not self.allow_blank
         pattern = FILLED_TEXT_PATTERN if filled else TEXT_PATTERN
         self.validators.append(RegexValidator(pattern, "Null characters are not allowed."))
+
+    def get_default(self) -> Any:
+        return "" if self.empty_when_left_out else super().get_default()
 
 
 class PatternField(JsonStringField, serializers.RegexField):

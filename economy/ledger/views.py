@@ -204,7 +204,7 @@ class SpendView(APIView):
                 amount=body.validated_data["amount"],
                 currency=currency_named(body.validated_data.get("currency")),
                 sink=body.validated_data["sink"],
-                reason=body.validated_data.get("reason", ""),
+                reason=body.validated_data["reason"],
                 actor=cast(User, request.user),
                 idempotency_key=request.headers["Idempotency-Key"],
             )
@@ -311,7 +311,7 @@ class HoldListView(APIView):
                 expires_at=expires_at,
                 on_expiry=params["on_expiry"],
                 destination=params["destination"],
-                reference=params.get("reference", ""),
+                reference=params["reference"],
                 actor=cast(User, request.user),
                 idempotency_key=request.headers["Idempotency-Key"],
                 now=now,
@@ -392,9 +392,7 @@ class HoldVoidView(APIView):
         body = VoidRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         change = holds.void_hold(
-            hold_id=hold_id,
-            reason=body.validated_data.get("reason", ""),
-            actor=cast(User, request.user),
+            hold_id=hold_id, reason=body.validated_data["reason"], actor=cast(User, request.user)
         )
         return _hold_change(change)
 

@@ -96,7 +96,7 @@ class TransferView(APIView):
             "to_user_id": body["to_user"],
             "actor": actor,
             "trusted": trusted,
-            "reason": body.get("reason", ""),
+            "reason": body["reason"],
             "idempotency_key": request.headers["Idempotency-Key"],
         }
         try:
